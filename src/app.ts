@@ -1,0 +1,283 @@
+import path from 'node:path'
+import querystring from 'node:querystring'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import type { Config } from './config.ts'
+import type { OpenDatabase } from './db/database.ts'
+import { composeServices, type Services } from './composition.ts'
+import { DomainError, DomainRuleError } from './lib/errors.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
+import { uuidv7 } from './lib/ids.ts'
+import { createViewEnvironment, GOVUK_DIST, govukInlineScriptHash, MOJ_ROOT, renderWith, type Navigation } from './plugins/views.ts'
+import { sessionPlugin } from './plugins/session.ts'
+import { loadCookieKey } from './features/setup/setup.service.ts'
+import { registerHealthRoutes } from './features/health/health.routes.ts'
+import { registerSetupRoutes } from './features/setup/setup.routes.ts'
+import { registerAuthRoutes } from './features/auth/auth.routes.ts'
+import { registerAccountRoutes } from './features/auth/account.routes.ts'
+import { registerHomeRoutes } from './features/home/home.routes.ts'
+import { registerAdminRoutes } from './features/admin/admin.routes.ts'
+import { registerAgencyDirectoryRoutes } from './features/agencies/agencies.routes.ts'
+import { registerAuditLogRoutes } from './features/audit-log/audit-log.routes.ts'
+import { registerOutboxRoutes } from './features/outbox/outbox.routes.ts'
+import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.ts'
+import { registerApi } from './api/api.ts'
+import { paths } from './paths.ts'
+
+export type AppDependencies = {
+  config: Config
+  database: OpenDatabase
+  clock?: Clock
+  /** Printed at start while no authority exists; whoever knows it may create the first one. */
+  setupCode?: string
+  /** Where logs go (standard output when absent). */
+  logStream?: NodeJS.WritableStream
+}
+
+export type RouteEntry = { method: string; url: string }
+
+/** The running app: its services, and the inventory of every route it serves (for the access and fuzz tests). */
+export type App = FastifyInstance & { services: Services; routeInventory: RouteEntry[] }
+
+const FORM_BODY_LIMIT = 256 * 1024
+const JSON_BODY_LIMIT = 1024 * 1024
+
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config, database } = deps
+  const clock = deps.clock ?? systemClock
+  const app = Fastify({
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+            // Request logs carry method, route and status: never bodies, cookies, tokens or query strings.
+            serializers: {
+              req: request => ({ method: request.method, url: request.routeOptions?.url ?? 'unmatched', ip: request.ip }),
+              res: reply => ({ statusCode: reply.statusCode }),
+            },
+          },
+    genReqId: () => uuidv7(),
+    requestIdHeader: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: JSON_BODY_LIMIT,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    // The router refuses a malformed percent-encoding or an over-long path segment before any hook or error handler.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      if (isApi(request)) {
+        // An identifier that long is not an identifier: not found, as for any malformed id.
+        return tooLong ? problem(reply, 404, 'Not Found', 'There is nothing at this address.') : problem(reply, 400, 'Bad Request', 'The address is not valid.')
+      }
+      const plain = reply as FastifyReply
+      return plain.code(tooLong ? 404 : 400).type('text/plain; charset=utf-8').send(tooLong ? 'Page not found' : 'The address is not valid.')
+    },
+  }) as unknown as App
+
+  const services = composeServices({ db: database.db, config, clock })
+  app.decorate('services', services)
+  const routeInventory: RouteEntry[] = []
+  app.decorate('routeInventory', routeInventory)
+  app.addHook('onRoute', route => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) {
+      if (method === 'HEAD' || route.url.startsWith('/assets/')) continue
+      routeInventory.push({ method, url: route.url })
+    }
+  })
+  const cookieKey = await loadCookieKey(database.db)
+  const views = createViewEnvironment()
+
+  await app.register(cookie)
+  await app.register(formbody, {
+    bodyLimit: FORM_BODY_LIMIT,
+    parser: body => querystring.parse(body) as Record<string, unknown>,
+  })
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", govukInlineScriptHash()],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  })
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    allowList: request => request.url.startsWith('/assets/') || request.url === paths.health(),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+    }),
+  })
+  await app.register(fastifyStatic, {
+    root: path.join(GOVUK_DIST, 'govuk'),
+    prefix: '/assets/govuk/',
+    allowedPath: pathName => !pathName.endsWith('.njk') && !pathName.endsWith('.scss') && !pathName.endsWith('.json') || pathName.endsWith('manifest.json'),
+    maxAge: '1d',
+  })
+  await app.register(fastifyStatic, { root: path.join(MOJ_ROOT, 'moj'), prefix: '/assets/moj/', decorateReply: false, maxAge: '1d' })
+  await app.register(fastifyStatic, { root: path.join(import.meta.dirname, 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
+
+  app.decorateReply('render', renderWith(views))
+  app.decorateRequest('page', null as unknown as FastifyRequest['page'])
+  await app.register(sessionPlugin, { config, auth: services.auth, cookieKey })
+
+  app.addHook('onRequest', async request => {
+    const actor = request.actor
+    const principal = request.session.state === 'signed-in' ? request.session.principal : null
+    request.page = {
+      csrfToken: request.csrfToken,
+      user: principal ? { name: principal.user.name, agencyName: principal.actingAgencyName } : null,
+      authorityName: principal?.authority.name ?? null,
+      demo: config.demo || (principal?.authority.isDemo ?? false),
+      navigation: actor.kind === 'practitioner' ? navigationFor(actor.roles, request.url) : [],
+      currentPath: request.url,
+    }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/assets/')) {
+      // Personal data must never sit in a shared browser cache (schools, libraries, family computers).
+      reply.header('cache-control', 'no-store')
+    }
+    return payload
+  })
+
+  registerHealthRoutes(app, database)
+  registerSetupRoutes(app, services, deps.setupCode)
+  registerAuthRoutes(app, services)
+  registerAccountRoutes(app, services)
+  registerHomeRoutes(app, services)
+  registerAdminRoutes(app, services)
+  registerAgencyDirectoryRoutes(app, services)
+  registerAuditLogRoutes(app, services)
+  registerOutboxRoutes(app, services)
+  registerApiTokenRoutes(app, services)
+  await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
+
+  app.setNotFoundHandler(
+    { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
+    (request: FastifyRequest, reply: FastifyReply) => {
+      if (isApi(request)) return problem(reply, 404, 'Not Found', 'There is nothing at this address.')
+      return reply.render('error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)
+    },
+  )
+
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (error instanceof DomainError) {
+      if (error.status === 401) {
+        if (isApi(request)) return problem(reply, 401, 'Unauthorized', 'Sign in, or send a valid API token.')
+        return reply.redirect(paths.signIn.page(), 303)
+      }
+      if (error.status >= 500) request.log.error({ err: safeError(error) }, 'service unavailable')
+      if (isApi(request)) {
+        const extra = error instanceof DomainRuleError && error.field ? { errors: [{ field: error.field, message: error.message }] } : {}
+        return problem(reply, error.status, error.title, error.message, extra)
+      }
+      return reply.render('error.njk', { title: error.title, paragraphs: [error.message], link: { href: '/', text: 'Go to the home page' } }, error.status)
+    }
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) {
+      if (isDatabaseUnavailable(error)) {
+        request.log.error({ err: { message: error.message, code: error.code } }, 'database unavailable')
+        reply.header('retry-after', '30')
+        if (isApi(request)) return problem(reply, 503, 'Service Unavailable', 'The database is not reachable. Try again shortly.')
+        return reply.render('error.njk', { title: 'Sorry, the service is unavailable', paragraphs: ['You will be able to use the service again shortly. Nothing you have saved has been lost.'] }, 503)
+      }
+      request.log.error({ err: safeError(error) }, 'unexpected error')
+      if (isApi(request)) return problem(reply, 500, 'Internal Server Error', 'Something went wrong. It has been logged.')
+      return reply.render('error.njk', { title: 'Sorry, there is a problem with the service', paragraphs: ['Try again later. Nothing has been changed.'] }, 500)
+    }
+    request.log.info({ event: 'bad-request', code: error.code, status }, 'request refused')
+    const detail = clientErrorText(error, status)
+    if (isApi(request)) return problem(reply, status, httpTitle(status), detail)
+    return reply.render('error.njk', { title: httpTitle(status), paragraphs: [detail, 'Nothing has been changed.'] }, status)
+  })
+
+  return app
+}
+
+/** What of an error may be logged: never a database error's detail, which can quote the values of a row. */
+function safeError(error: Error & { code?: string }) {
+  return { type: error.name, code: error.code, message: error.message.slice(0, 300), stack: error.stack?.split('\n').slice(1, 8).join('\n') }
+}
+
+function isApi(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/')
+}
+
+export function problem(reply: FastifyReply, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+  return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: 'about:blank', title, status, detail, ...extra })
+}
+
+function clientErrorText(error: FastifyError, status: number): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'What you sent is too large.'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'What you sent is in a format this address does not accept.'
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty but should be JSON.'
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    default:
+      if (status === 400 && error instanceof SyntaxError) return 'The request body is not valid JSON.'
+      if (status === 429) return error.message
+      return status === 400 ? 'The request could not be understood.' : 'The request could not be completed.'
+  }
+}
+
+function httpTitle(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    406: 'Not Acceptable',
+    409: 'Conflict',
+    413: 'Content Too Large',
+    414: 'URI Too Long',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Content',
+    429: 'Too Many Requests',
+  }
+  return titles[status] ?? 'There is a problem'
+}
+
+function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  const code = error.code ?? ''
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|PGlite is closed/i.test(error.message ?? '')
+  )
+}
+
+function navigationFor(roles: ReadonlySet<string>, url: string): Navigation {
+  const items: { text: string; href: string }[] = [
+    { text: 'Home', href: paths.home() },
+    { text: 'Agencies', href: paths.agencies.directory() },
+  ]
+  if (roles.has('coordinator')) items.push({ text: 'Audit log', href: paths.audit() })
+  if (roles.has('administrator')) items.push({ text: 'Administration', href: paths.admin.home() })
+  const current = url.split('?')[0] ?? ''
+  return items.map(item => ({ ...item, active: item.href === '/' ? current === '/' : current.startsWith(item.href) }))
+}

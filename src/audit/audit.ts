@@ -1,0 +1,40 @@
+import type { Db } from '../db/database.ts'
+import type { RequestContext } from '../policy/actor.ts'
+import { uuidv7 } from '../lib/ids.ts'
+
+export type AuditEvent = {
+  authorityId: string
+  action: string
+  outcome: 'allowed' | 'denied'
+  recordType?: string | null
+  recordId?: string | null
+  purpose?: string | null
+  details?: Record<string, unknown>
+}
+
+/**
+ * The single audit seam: called with the same transaction as the change it records, so an event exists if and only
+ * if the change committed. Audit rows never hold the content of a record, only what was touched and by whom.
+ */
+export async function recordAuditEvent(db: Db, context: RequestContext, event: AuditEvent, at: Date): Promise<void> {
+  const actor = context.actor
+  await db
+    .insertInto('auditEvents')
+    .values({
+      authorityId: event.authorityId,
+      id: uuidv7(at.getTime()),
+      at,
+      actorKind: actor.kind,
+      actorUserId: actor.kind === 'practitioner' ? actor.userId : null,
+      actorAgencyId: actor.kind === 'practitioner' ? actor.actingAgencyId : null,
+      action: event.action,
+      outcome: event.outcome,
+      recordType: event.recordType ?? null,
+      recordId: event.recordId ?? null,
+      purpose: event.purpose ?? null,
+      ip: context.ip,
+      requestId: context.requestId,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute()
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely'
+import type { Config } from './config.ts'
+import type { Database } from './db/schema.ts'
+import type { Clock } from './lib/clock.ts'
+import { createAccess } from './policy/access.ts'
+import { createAuthService } from './features/auth/auth.service.ts'
+import { createSetupService } from './features/setup/setup.service.ts'
+import { createAdminService } from './features/admin/admin.service.ts'
+import { createAuditLogService } from './features/audit-log/audit-log.service.ts'
+import { createOutboxService } from './features/outbox/outbox.service.ts'
+import { createApiTokenService } from './features/api-tokens/api-tokens.service.ts'
+import { createAgencyDirectoryService } from './features/agencies/agencies.service.ts'
+import { createApiService } from './api/api.service.ts'
+
+/** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
+export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
+  const access = createAccess(deps.db, deps.clock)
+  const auth = createAuthService({ ...deps, access })
+  const setup = createSetupService({ ...deps, access })
+  const admin = createAdminService({ ...deps, access, auth })
+  const auditLog = createAuditLogService({ ...deps, access })
+  const outbox = createOutboxService({ ...deps, access })
+  const apiTokens = createApiTokenService({ ...deps, access, auth })
+  const agencies = createAgencyDirectoryService({ ...deps, access })
+  const api = createApiService({ ...deps, access })
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api }
+}
+
+export type Services = ReturnType<typeof composeServices>

@@ -1,0 +1,23 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import * as core from './migrations/2026-11-24-01-core.ts'
+
+/** Explicit, ordered list: migrations are frozen once released and never import application code. */
+const migrations: Record<string, Migration> = {
+  '2026-11-24-01-core': core,
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find(result => result.status === 'Error')
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`)
+  }
+  return (results ?? []).filter(result => result.status === 'Success').map(result => result.migrationName)
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify'
+import type { OpenDatabase } from '../../db/database.ts'
+import { paths } from '../../paths.ts'
+
+/** For load balancers and monitoring: 200 when the database answers, 503 with the reason when it does not. */
+export function registerHealthRoutes(app: FastifyInstance, database: OpenDatabase) {
+  app.get(paths.health(), async (_request, reply) => {
+    const databaseUp = await database.ping()
+    return reply
+      .code(databaseUp ? 200 : 503)
+      .type('application/json; charset=utf-8')
+      .send({ status: databaseUp ? 'ok' : 'unavailable', database: databaseUp ? 'reachable' : `unreachable (${database.kind})` })
+  })
+}

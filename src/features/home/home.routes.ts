@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+import type { Services } from '../../composition.ts'
+import type { PractitionerActor } from '../../policy/actor.ts'
+import { requireSignedIn } from '../../plugins/session.ts'
+import { paths } from '../../paths.ts'
+
+export function registerHomeRoutes(app: FastifyInstance, services: Services) {
+  app.get(paths.home(), async (request, reply) => {
+    if (request.actor.kind !== 'practitioner') {
+      if (!(await services.setup.isSetUp())) return reply.redirect(paths.setup(), 303)
+      return requireSignedIn(services.auth)(request, reply)
+    }
+    const actor: PractitionerActor = request.actor
+    return reply.render('home/views/home.njk', {
+      title: 'Home',
+      firstName: actor.name.split(' ')[0],
+      isAdministrator: actor.roles.has('administrator'),
+      isCoordinator: actor.roles.has('coordinator'),
+    })
+  })
+
+  app.get('/accessibility', async (_request, reply) => reply.render('home/views/accessibility.njk', { title: 'Accessibility statement' }))
+  app.get('/privacy', async (_request, reply) => reply.render('home/views/privacy.njk', { title: 'Privacy notice' }))
+}

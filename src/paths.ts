@@ -1,0 +1,73 @@
+/** Typed URL builders: no hand-built URLs in handlers or views. */
+
+function withQuery(path: string, query: Record<string, string | number | boolean | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === false) continue
+    search.set(key, value === true ? '1' : String(value))
+  }
+  const text = search.toString()
+  return text ? `${path}?${text}` : path
+}
+
+/** Only a path on this site may be a return address (no open redirects). */
+export function safeReturnPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 500) return undefined
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f]/.test(value)) return undefined
+  return value
+}
+
+export const paths = {
+  home: () => '/',
+  health: () => '/health',
+  setup: () => '/setup',
+  signIn: {
+    page: (options: { returnTo?: string | undefined; timedOut?: boolean; held?: boolean } = {}) =>
+      withQuery('/sign-in', { returnTo: safeReturnPath(options.returnTo), timedOut: options.timedOut, held: options.held }),
+    secondFactor: () => '/sign-in/second-factor',
+    setUpSecondFactor: () => '/sign-in/set-up-second-factor',
+    recoveryCodes: () => '/sign-in/recovery-codes',
+  },
+  signOut: () => '/sign-out',
+  forgotPassword: () => '/forgot-password',
+  resetPassword: (token: string) => `/reset-password/${encodeURIComponent(token)}`,
+  acceptInvitation: (token: string) => `/accept-invitation/${encodeURIComponent(token)}`,
+  continueWork: () => '/continue',
+  account: {
+    overview: () => '/account',
+    password: () => '/account/password',
+    sessions: () => '/account/sessions',
+    agency: () => '/account/agency',
+    apiTokens: () => '/account/api-tokens',
+    revokeApiToken: (tokenId: string) => `/account/api-tokens/${tokenId}/revoke`,
+  },
+  agencies: {
+    directory: (query: { localityId?: string } = {}) => withQuery('/agencies', query),
+  },
+  admin: {
+    home: () => '/admin',
+    settings: () => '/admin/settings',
+    localities: () => '/admin/localities',
+    newLocality: () => '/admin/localities/new',
+    locality: (localityId: string) => `/admin/localities/${localityId}`,
+    agencies: (query: { kind?: string; localityId?: string } = {}) => withQuery('/admin/agencies', query),
+    newAgency: () => '/admin/agencies/new',
+    agency: (agencyId: string) => `/admin/agencies/${agencyId}`,
+    users: (query: { page?: number; q?: string } = {}) => withQuery('/admin/users', query),
+    inviteUser: () => '/admin/users/new',
+    user: (userId: string) => `/admin/users/${userId}`,
+    editUser: (userId: string) => `/admin/users/${userId}/edit`,
+    resetSecondFactor: (userId: string) => `/admin/users/${userId}/reset-second-factor`,
+    deactivateUser: (userId: string) => `/admin/users/${userId}/deactivate`,
+    endUserSessions: (userId: string) => `/admin/users/${userId}/end-sessions`,
+    resendInvitation: (userId: string) => `/admin/users/${userId}/resend-invitation`,
+    outbox: (query: { page?: number } = {}) => withQuery('/admin/outbox', query),
+    outboxMessage: (messageId: string) => `/admin/outbox/${messageId}`,
+  },
+  audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
+  auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
+  api: {
+    root: () => '/api/v1',
+    openApi: () => '/api/v1/openapi.json',
+  },
+} as const

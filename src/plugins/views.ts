@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import nunjucks from 'nunjucks'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+const require = createRequire(import.meta.url)
+const govukRoot = path.dirname(require.resolve('govuk-frontend/package.json'))
+const mojRoot = path.dirname(require.resolve('@ministryofjustice/frontend/package.json'))
+const srcRoot = path.resolve(import.meta.dirname, '..')
+
+export const GOVUK_DIST = path.join(govukRoot, 'dist')
+export const MOJ_ROOT = mojRoot
+
+/** The one inline script GOV.UK's page template carries; allowed by its hash, so the CSP needs no 'unsafe-inline'. */
+export function govukInlineScriptHash(): string {
+  const template = fs.readFileSync(path.join(GOVUK_DIST, 'govuk', 'template.njk'), 'utf8')
+  const match = template.match(/<script[^>]*>(document\.body\.className[^<]*)<\/script>/)
+  if (!match?.[1]) throw new Error('GOV.UK template inline script not found')
+  return `'sha256-${createHash('sha256').update(match[1]).digest('base64')}'`
+}
+
+export type Navigation = ReadonlyArray<{ text: string; href: string; active?: boolean }>
+
+/** What every page knows about: set by the session and CSRF plugins, read by the layout. */
+export type PageContext = {
+  csrfToken: string
+  user: { name: string; agencyName: string | null } | null
+  authorityName: string | null
+  demo: boolean
+  navigation: Navigation
+  currentPath: string
+}
+
+export function createViewEnvironment(): nunjucks.Environment {
+  const env = nunjucks.configure(
+    [path.join(srcRoot, 'views'), path.join(srcRoot, 'features'), GOVUK_DIST, mojRoot],
+    { autoescape: true, noCache: false, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true },
+  )
+  env.addFilter('dateTime', (value: Date | string | null | undefined) => formatDateTime(value))
+  env.addFilter('date', (value: Date | string | null | undefined) => formatDate(value))
+  return env
+}
+
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+  timeZone: 'Europe/London',
+})
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' })
+
+export function formatDateTime(value: Date | string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return ''
+  return dateTimeFormat.format(new Date(value)).replace(' at ', ', ')
+}
+
+export function formatDate(value: Date | string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return ''
+  return dateFormat.format(new Date(value))
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    page: PageContext
+  }
+  interface FastifyReply {
+    render: (template: string, viewModel?: Record<string, unknown>, status?: number) => FastifyReply
+  }
+}
+
+export function renderWith(env: nunjucks.Environment) {
+  return function render(this: FastifyReply, template: string, viewModel: Record<string, unknown> = {}, status = 200) {
+    const request: FastifyRequest = this.request
+    const html = env.render(template, { ...request.page, ...viewModel })
+    return this.code(status).type('text/html; charset=utf-8').send(html)
+  }
+}

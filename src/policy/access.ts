@@ -1,0 +1,106 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.ts'
+import { recordAuditEvent } from '../audit/audit.ts'
+import type { Clock } from '../lib/clock.ts'
+import { ForbiddenError } from '../lib/errors.ts'
+import type { RequestContext } from './actor.ts'
+import { ACTIONS, decide, type Action, type Resource } from './policy.ts'
+
+export type AccessRequest = {
+  action: Action
+  /** The authority (and owner) the operation touches. For a record, load it first so its authority is the record's. */
+  resource: Resource
+  recordType?: string
+  recordId?: string | null
+  purpose?: string
+}
+
+/** Lets the work fill in what only it knows (the id it created, counts) before the audit event is written. */
+export type AuditNote = { recordId?: string | null; details?: Record<string, unknown> }
+
+export type Access = ReturnType<typeof createAccess>
+
+/**
+ * The one door to personal data. Decide → work → audit, all in one transaction; a denial is audited in its own
+ * transaction and surfaces as ForbiddenError. Services call nothing else to read or write personal data.
+ */
+export function createAccess(db: Kysely<Database>, clock: Clock) {
+  async function denied(context: RequestContext, request: AccessRequest, reason: string): Promise<never> {
+    if (context.actor.kind !== 'anonymous') {
+      await recordAuditEvent(
+        db,
+        context,
+        {
+          authorityId: context.actor.authorityId ?? request.resource.authorityId,
+          action: request.action,
+          outcome: 'denied',
+          recordType: request.recordType ?? null,
+          recordId: request.recordId ?? null,
+          purpose: request.purpose ?? null,
+          details: { reason },
+        },
+        clock.now(),
+      ).catch(() => {})
+    }
+    throw new ForbiddenError('You do not have access to this.')
+  }
+
+  async function run<T>(
+    context: RequestContext,
+    request: AccessRequest,
+    work: (trx: Transaction<Database>, note: AuditNote) => Promise<T>,
+  ): Promise<T> {
+    const decision = decide(context.actor, request.action, request.resource)
+    if (!decision.allowed) return denied(context, request, decision.reason)
+    return db.transaction().execute(async trx => {
+      const note: AuditNote = {}
+      const result = await work(trx, note)
+      if (ACTIONS[request.action].personalData || request.recordType) {
+        await recordAuditEvent(
+          trx,
+          context,
+          {
+            authorityId: request.resource.authorityId,
+            action: request.action,
+            outcome: 'allowed',
+            recordType: request.recordType ?? null,
+            recordId: note.recordId ?? request.recordId ?? null,
+            purpose: request.purpose ?? null,
+            ...(note.details ? { details: note.details } : {}),
+          },
+          clock.now(),
+        )
+      }
+      return result
+    })
+  }
+
+  /** Inside a transaction the service already opened (it had to load the record to know its authority). */
+  async function assertWithin(
+    trx: Transaction<Database>,
+    context: RequestContext,
+    request: AccessRequest,
+    note: AuditNote = {},
+  ): Promise<void> {
+    const decision = decide(context.actor, request.action, request.resource)
+    if (!decision.allowed) {
+      return denied(context, request, decision.reason)
+    }
+    await recordAuditEvent(
+      trx,
+      context,
+      {
+        authorityId: request.resource.authorityId,
+        action: request.action,
+        outcome: 'allowed',
+        recordType: request.recordType ?? null,
+        recordId: note.recordId ?? request.recordId ?? null,
+        purpose: request.purpose ?? null,
+        ...(note.details ? { details: note.details } : {}),
+      },
+      clock.now(),
+    )
+  }
+
+  return { run, assertWithin, decide }
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
+import type { Role } from '../../src/db/schema.ts'
+import { databaseKinds } from '../helpers/database.ts'
+import { Browser, buildTestApp, type TestApp } from '../helpers/build-test-app.ts'
+import { buildUser, signIn } from '../helpers/builders.ts'
+import { buildAuthorityWorld, fillRoute, type AuthorityWorld } from '../helpers/world.ts'
+
+// Function-level access (ASVS 8.2.1) for every route × every role: who may use it, who is refused, and that every
+// refusal of a signed-in user is audited. A route missing from RULES fails the test, so new routes must be placed.
+
+type Who = 'public' | 'signed-in' | Role
+const RULES: Array<[RegExp, Who]> = [
+  [/^\/(health|accessibility|privacy)$/, 'public'],
+  [/^\/(setup|sign-in|sign-in\/second-factor|sign-in\/set-up-second-factor|sign-out|forgot-password)$/, 'public'],
+  [/^\/(reset-password|accept-invitation)\/:token$/, 'public'],
+  [/^\/api\/v1\/openapi\.json$/, 'public'],
+  [/^\/admin(\/|$)/, 'administrator'],
+  [/^\/audit(\/|$)/, 'coordinator'],
+  [/^\/api\/v1\/users/, 'administrator'],
+  [/^\/api\/v1\/audit-events/, 'coordinator'],
+  [/^\/api\/v1\/localities$/, 'signed-in'], // GET for all; POST is checked below as administrator-only
+  [/^\/(|agencies|continue|account(\/.*)?)$/, 'signed-in'],
+  [/^\/api\/v1\/(me|agencies|agencies\/:agencyId|localities)$/, 'signed-in'],
+]
+const POST_OVERRIDES: Array<[RegExp, Who]> = [[/^\/api\/v1\/localities$/, 'administrator']]
+
+function ruleFor(method: string, url: string): Who {
+  const override = method !== 'GET' ? POST_OVERRIDES.find(([pattern]) => pattern.test(url)) : undefined
+  if (override) return override[1]
+  const rule = RULES.find(([pattern]) => pattern.test(url))
+  if (!rule) throw new Error(`${method} ${url} has no access rule in test/access/route-roles.test.ts`)
+  return rule[1]
+}
+
+const ROLES: Role[] = ['administrator', 'coordinator', 'manager', 'panel_member', 'practitioner']
+
+for (const kind of databaseKinds()) {
+  describe(`every route × every role (${kind})`, () => {
+    let t: TestApp
+    let world: AuthorityWorld
+    const browsers = new Map<Role, Browser>()
+    before(async () => {
+      t = await buildTestApp(kind)
+      world = await buildAuthorityWorld(t, 'Matrixton')
+      for (const role of ROLES) {
+        const user = await buildUser(t, world.authorityId, { roles: [role], agencyIds: [world.agencyId] })
+        browsers.set(role, await signIn(t, user))
+      }
+    })
+    after(() => t.close())
+
+    async function deniedCount(): Promise<number> {
+      const result = await sql<{ count: number }>`select count(*)::int as count from audit_events where outcome = 'denied'`.execute(t.database.db)
+      return result.rows[0]?.count ?? 0
+    }
+
+    async function send(browser: Browser, method: string, url: string) {
+      if (method === 'GET') return browser.get(url)
+      if (url.startsWith('/api/')) {
+        return t.app.inject({
+          method: method as 'POST',
+          url,
+          headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': browser.csrfToken, 'content-type': 'application/json' },
+          payload: '{}',
+        })
+      }
+      return browser.post(url, {})
+    }
+
+    it('allows each route to the roles it is for, refuses and audits everyone else', async () => {
+      let cases = 0
+      for (const route of t.app.routeInventory) {
+        if (route.url === '/sign-out') continue // ends the session; covered in auth.test.ts
+        const who = ruleFor(route.method, route.url)
+        const url = fillRoute(route.url, world)
+        const anonymous = await send(new Browser(t.app), route.method, url)
+        cases++
+        if (who !== 'public') {
+          if (route.url.startsWith('/api/')) assert.equal(anonymous.statusCode, 401, `anonymous ${route.method} ${route.url}`)
+          else {
+            assert.equal(anonymous.statusCode, 303, `anonymous ${route.method} ${route.url}`)
+            assert.match(String(anonymous.headers.location), /^\/sign-in/, `anonymous ${route.method} ${route.url}`)
+          }
+        }
+        for (const role of ROLES) {
+          const browser = browsers.get(role)
+          assert.ok(browser)
+          const before = await deniedCount()
+          const response = await send(browser, route.method, url)
+          cases++
+          const allowed = who === 'public' || who === 'signed-in' || who === role
+          assert.ok(response.statusCode < 500, `${role} ${route.method} ${route.url} answered ${response.statusCode}`)
+          if (allowed) {
+            assert.ok(![401, 403].includes(response.statusCode), `${role} should be allowed ${route.method} ${route.url}, got ${response.statusCode}`)
+            if (who !== 'public') {
+              assert.ok(!String(response.headers.location ?? '').startsWith('/sign-in'), `${role} was sent to sign in by ${route.method} ${route.url}`)
+            }
+          } else {
+            assert.equal(response.statusCode, 403, `${role} should be refused ${route.method} ${route.url}`)
+            assert.ok((await deniedCount()) > before, `refusing ${role} ${route.method} ${route.url} was not audited`)
+          }
+        }
+      }
+      process.stdout.write(`# route × role matrix: ${t.app.routeInventory.length} routes, ${cases} cases\n`)
+    })
+  })
+}

@@ -1,0 +1,92 @@
+import { sql } from 'kysely'
+import { newSecret, uuidv7 } from '../../src/lib/ids.ts'
+import type { Role } from '../../src/db/schema.ts'
+import type { TestApp } from './build-test-app.ts'
+import { buildAgency, buildAuthority, buildLocality, buildUser, type TestUser } from './builders.ts'
+
+export const ALL_ROLES: Role[] = ['administrator', 'coordinator', 'panel_member', 'manager', 'practitioner']
+
+export type AuthorityWorld = {
+  authorityId: string
+  name: string
+  localityId: string
+  agencyId: string
+  /** Holds every role: the most powerful actor an authority can have. */
+  superUser: TestUser
+  practitioner: TestUser
+  invitedUserId: string
+  apiTokenId: string
+  outboxMessageId: string
+  /** A word that appears in every name of this authority's records, to spot leaks in responses. */
+  marker: string
+}
+
+/** One authority with a record of every kind, every name carrying a marker word. */
+export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<AuthorityWorld> {
+  const authority = await buildAuthority(t, { name: `${marker} Council` })
+  const locality = await buildLocality(t, authority.id, `${marker} Riverside`)
+  const agency = await buildAgency(t, authority.id, { name: `${marker} Primary School`, localityId: locality.id })
+  const superUser = await buildUser(t, authority.id, { roles: ALL_ROLES, agencyIds: [agency.id], name: `${marker} Super`, email: `super.${marker.toLowerCase()}@example.org` })
+  const practitioner = await buildUser(t, authority.id, { roles: ['practitioner'], agencyIds: [agency.id], name: `${marker} Practitioner`, email: `practitioner.${marker.toLowerCase()}@example.org` })
+  const invited = await buildUser(t, authority.id, { status: 'invited', withTotp: false, name: `${marker} Invitee`, email: `invitee.${marker.toLowerCase()}@example.org` })
+  const apiTokenId = uuidv7()
+  await t.database.db
+    .insertInto('apiTokens')
+    .values({ authorityId: authority.id, id: apiTokenId, userId: superUser.id, name: `${marker} token`, tokenHash: newSecret(), prefix: 'abcd1234', createdAt: new Date() })
+    .execute()
+  const outboxMessageId = uuidv7()
+  await t.database.db
+    .insertInto('outbox')
+    .values({ id: outboxMessageId, authorityId: authority.id, recipient: `invitee.${marker.toLowerCase()}@example.org`, subject: `${marker} subject`, bodyText: `${marker} body`, status: 'held', nextAttemptAt: new Date(), messageId: `<${outboxMessageId}@test>`, createdAt: new Date() })
+    .execute()
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker }
+}
+
+/** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
+export function fillRoute(url: string, world: AuthorityWorld): string {
+  return url.replace(/:(\w+)/g, (_match, name: string) => {
+    switch (name) {
+      case 'agencyId':
+        return world.agencyId
+      case 'localityId':
+        return world.localityId
+      case 'userId':
+        return world.practitioner.id
+      case 'tokenId':
+        return world.apiTokenId
+      case 'messageId':
+        return world.outboxMessageId
+      case 'token':
+        return newSecret()
+      default:
+        throw new Error(`route ${url} has a parameter :${name} that test/helpers/world.ts does not know how to fill`)
+    }
+  })
+}
+
+const SNAPSHOT_TABLES: Record<string, string> = {
+  authorities: 'select id, name, nation, is_demo, second_factor_required, single_sign_on_issuer, version from authorities where id = $1',
+  localities: 'select * from localities where authority_id = $1',
+  agencies: 'select * from agencies where authority_id = $1',
+  users: 'select id, email, name, status, password_hash, totp_secret, totp_enabled_at, recovery_code_hashes, may_skip_second_factor, deactivated_at, version from users where authority_id = $1',
+  user_roles: 'select * from user_roles where authority_id = $1',
+  user_agencies: 'select * from user_agencies where authority_id = $1',
+  api_tokens: 'select id, user_id, name, token_hash, prefix, revoked_at from api_tokens where authority_id = $1',
+  account_tokens: 'select token_hash, user_id, purpose, used_at from account_tokens where authority_id = $1',
+  outbox_messages: 'select id, recipient, subject, body_text from outbox where authority_id = $1',
+}
+
+/** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */
+export async function snapshotAuthority(t: TestApp, authorityId: string, options: { withAudit?: boolean } = {}): Promise<string> {
+  const parts: string[] = []
+  for (const [name, query] of Object.entries(SNAPSHOT_TABLES)) {
+    const ordered = `select * from (${query.replace('$1', `'${authorityId}'`)}) as x order by 1, 2`
+    const result = await sql.raw<Record<string, unknown>>(ordered).execute(t.database.db)
+    parts.push(`${name}:${JSON.stringify(result.rows)}`)
+  }
+  if (options.withAudit) {
+    const audit = await sql<{ count: number }>`select count(*)::int as count from audit_events where authority_id = ${authorityId}`.execute(t.database.db)
+    parts.push(`audit:${audit.rows[0]?.count}`)
+  }
+  return parts.join('\n')
+}
