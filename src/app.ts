@@ -26,6 +26,7 @@ import { registerAuditLogRoutes } from './features/audit-log/audit-log.routes.ts
 import { registerOutboxRoutes } from './features/outbox/outbox.routes.ts'
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.ts'
 import { registerApi } from './api/api.ts'
+import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
 
 export type AppDependencies = {
@@ -174,6 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerOutboxRoutes(app, services)
   registerApiTokenRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
+  if (config.benchmarkRoutes) registerBenchRoutes(app)
 
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },

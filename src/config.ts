@@ -21,6 +21,7 @@ const envSchema = z.object({
   SIGN_IN_ATTEMPTS_BEFORE_LOCKOUT: z.coerce.number().int().min(3).max(50).default(5),
   LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   DEMO: z.enum(['true', 'false']).default('false'),
+  BENCHMARK_ROUTES: z.enum(['true', 'false']).default('false'),
   NODE_ENV: z.string().default('development'),
 })
 
@@ -38,6 +39,8 @@ export type Config = Readonly<{
   rateLimitPerMinute: number
   signIn: Readonly<{ attemptsBeforeLockout: number; lockoutMinutes: number }>
   demo: boolean
+  /** Extra routes for `npm run bench` only (the ceiling page); never set in production. */
+  benchmarkRoutes: boolean
   production: boolean
 }>
 
@@ -74,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     signIn: { attemptsBeforeLockout: e.SIGN_IN_ATTEMPTS_BEFORE_LOCKOUT, lockoutMinutes: e.LOCKOUT_MINUTES },
     demo,
+    benchmarkRoutes: e.BENCHMARK_ROUTES === 'true',
     production: e.NODE_ENV === 'production',
     ...overrides,
   }

@@ -1,9 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import * as core from './migrations/2026-11-24-01-core.ts'
+import * as people from './migrations/2026-11-25-01-people.ts'
+import * as episodes from './migrations/2026-11-25-02-episodes.ts'
+import * as assessments from './migrations/2026-11-25-03-assessments.ts'
 
 /** Explicit, ordered list: migrations are frozen once released and never import application code. */
 const migrations: Record<string, Migration> = {
   '2026-11-24-01-core': core,
+  '2026-11-25-01-people': people,
+  '2026-11-25-02-episodes': episodes,
+  '2026-11-25-03-assessments': assessments,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

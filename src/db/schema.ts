@@ -146,6 +146,148 @@ export type AuditEventsTable = {
   details: ColumnType<Record<string, unknown>, string | undefined, never>
 }
 
+// --- people and families (src/features/people) ---
+
+export type PersonsTable = {
+  authorityId: string
+  id: string
+  givenNames: string
+  familyName: string
+  otherNames: Generated<string>
+  dateOfBirth: string | null
+  expectedDateOfBirth: string | null
+  sex: string | null
+  gender: string | null
+  ethnicity: string | null
+  firstLanguage: string | null
+  interpreterNeeded: Generated<boolean>
+  disability: string | null
+  address: string | null
+  postcode: string | null
+  phone: string | null
+  email: string | null
+  schoolOrSetting: string | null
+  uniquePupilNumber: string | null
+  nhsNumber: string | null
+  gpPractice: string | null
+  searchName: string
+  mergedIntoId: string | null
+  createdByUserId: string | null
+  createdAt: DefaultedTimestamp
+  updatedAt: DefaultedTimestamp
+  version: Generated<number>
+}
+
+export type HouseholdsTable = {
+  authorityId: string
+  id: string
+  name: string
+  address: string | null
+  postcode: string | null
+  createdByUserId: string | null
+  createdAt: DefaultedTimestamp
+  version: Generated<number>
+}
+
+export type HouseholdMembersTable = {
+  authorityId: string
+  householdId: string
+  personId: string
+  joinedAt: DefaultedTimestamp
+  leftAt: Date | null
+}
+
+export type RelationshipKind =
+  | 'mother'
+  | 'father'
+  | 'step_parent'
+  | 'carer'
+  | 'grandparent'
+  | 'sibling'
+  | 'half_sibling'
+  | 'partner'
+  | 'other'
+
+export type RelationshipsTable = {
+  authorityId: string
+  id: string
+  personId: string
+  relatedPersonId: string
+  kind: RelationshipKind
+  description: string | null
+  parentalResponsibility: Generated<boolean>
+  createdAt: DefaultedTimestamp
+}
+
+export type PersonMergesTable = {
+  authorityId: string
+  id: string
+  keptPersonId: string
+  mergedPersonId: string
+  reason: string
+  moved: Json<Record<string, unknown>>
+  mergedByUserId: string | null
+  mergedAt: Timestamp
+  undoneByUserId: string | null
+  undoneAt: Date | null
+}
+
+// --- episodes of early help (src/features/episodes) ---
+
+export type EpisodeStatus = 'identification' | 'checklist' | 'consent' | 'assessment' | 'support' | 'closed'
+
+export type EpisodesTable = {
+  authorityId: string
+  id: string
+  reference: string
+  scope: 'child' | 'family'
+  householdId: string | null
+  localityId: string | null
+  agencyId: string | null
+  status: EpisodeStatus
+  safeguardingFlag: Generated<boolean>
+  outcome: string | null
+  startedByUserId: string
+  startedAt: Timestamp
+  closedAt: Date | null
+  version: Generated<number>
+}
+
+export type EpisodePeopleTable = {
+  authorityId: string
+  episodeId: string
+  personId: string
+  role: 'child' | 'adult'
+}
+
+export type EpisodeMembersTable = {
+  authorityId: string
+  episodeId: string
+  userId: string
+  agencyId: string | null
+  role: 'owner' | 'member' | 'contributor'
+  addedByUserId: string | null
+  joinedAt: Timestamp
+  leftAt: Date | null
+}
+
+// --- assessments (src/features/assessments) ---
+
+export type AssessmentTemplateVersionsTable = {
+  authorityId: string
+  id: string
+  templateKey: string
+  versionNumber: number
+  name: string
+  nation: 'england' | 'wales' | null
+  content: Json<import('../features/assessments/template-content.ts').TemplateContent>
+  changeSummary: Generated<string>
+  basedOnVersionId: string | null
+  createdByUserId: string | null
+  createdAt: Timestamp
+  retiredAt: Date | null
+}
+
 export type Database = {
   systemSettings: SystemSettingsTable
   authorities: AuthoritiesTable
@@ -160,6 +302,18 @@ export type Database = {
   apiTokens: ApiTokensTable
   outbox: OutboxTable
   auditEvents: AuditEventsTable
+  // people and families
+  persons: PersonsTable
+  households: HouseholdsTable
+  householdMembers: HouseholdMembersTable
+  relationships: RelationshipsTable
+  personMerges: PersonMergesTable
+  // episodes
+  episodes: EpisodesTable
+  episodePeople: EpisodePeopleTable
+  episodeMembers: EpisodeMembersTable
+  // assessments
+  assessmentTemplateVersions: AssessmentTemplateVersionsTable
 }
 
 export type UserRow = Selectable<UsersTable>

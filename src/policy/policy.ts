@@ -24,12 +24,70 @@ export const ACTIONS = {
   'api-token.manage-own': { roles: 'any', personalData: false, description: 'Create and revoke your own API tokens' },
   'audit.search': { roles: ['coordinator'], personalData: true, description: 'Search the audit log' },
   'outbox.read': { roles: ['administrator'], personalData: true, description: 'Read the email outbox' },
-} as const satisfies Record<string, { roles: readonly Role[] | 'any'; personalData: boolean; description: string }>
+
+  // People and families. Searching shows only what is needed to recognise a person (tell it once); opening a record
+  // needs a relationship to it.
+  'person.search': { roles: 'any', personalData: true, description: 'Search for a person before registering them' },
+  'person.register': { roles: 'any', personalData: true, description: 'Register a child, young person or adult' },
+  'person.view': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'See a person and their family' },
+  'person.update': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'Change a person, their household and relationships' },
+  'person.merge': { roles: ['coordinator'], personalData: true, description: 'Merge two records of the same person, or undo a merge' },
+
+  // Episodes of early help.
+  'episode.start': { roles: 'any', personalData: true, description: 'Start an episode of early help' },
+  'episode.list-own': { roles: 'any', personalData: true, description: 'List the episodes you work on' },
+  'episode.view': { roles: 'any', personalData: true, record: 'team', contributors: true, description: 'See an episode' },
+  'episode.update': { roles: 'any', personalData: true, record: 'team', description: 'Record the checklist, consent and outcome of an episode' },
+  'episode.refer-safeguarding': {
+    roles: 'any',
+    personalData: true,
+    record: 'team',
+    contributors: true,
+    description: 'Record a referral to children\'s social care or the police',
+  },
+
+  // Common assessments.
+  'assessment-template.list': { roles: 'any', personalData: false, description: 'See assessment templates' },
+  'assessment-template.manage': { roles: ['administrator'], personalData: false, description: 'Make new versions of assessment templates' },
+  'assessment.view': { roles: 'any', personalData: true, record: 'team', contributors: true, description: 'See an assessment' },
+  'assessment.edit': { roles: 'any', personalData: true, record: 'team', contributors: true, description: 'Record an assessment (contributors: their elements only)' },
+  'assessment.sign-off': { roles: 'any', personalData: true, record: 'team', description: 'Sign off an assessment as its assessor' },
+  'assessment.approve': { roles: ['manager'], personalData: true, record: 'manager', description: 'Approve or return an assessment as the assessor\'s manager' },
+} as const satisfies Record<
+  string,
+  {
+    roles: readonly Role[] | 'any'
+    personalData: boolean
+    description: string
+    /** Record-level rule: the actor needs this relationship to the record (established by the service). */
+    record?: 'team' | 'team-or-creator' | 'manager'
+    /** Whether an assessment contributor (a member limited to named elements) counts as on the team. */
+    contributors?: boolean
+  }
+>
 
 export type Action = keyof typeof ACTIONS
 
+/**
+ * What the actor is to a record, read from the database by the service inside the same transaction. Record-level
+ * actions are refused when it is missing (fail closed).
+ */
+export type RecordRelationship = Readonly<{
+  /** On the episode's team (or, for a person, on the team of an episode about them). */
+  onTeam: boolean
+  /** On the team only as a contributor to named assessment elements. */
+  contributorOnly?: boolean
+  /** Registered the person (before any episode exists). */
+  createdByActor?: boolean
+  /** Manages an agency the record's assessor works for. */
+  managesAssessor?: boolean
+}>
+
 /** What the operation touches: always the authority that owns it, and the user it belongs to where relevant. */
-export type Resource = Readonly<{ authorityId: string; ownerUserId?: string }>
+export type Resource = Readonly<{ authorityId: string; ownerUserId?: string; relationship?: RecordRelationship }>
+
+/** Roles that see every record of their authority without being on its team (their access is audited like any). */
+const SEES_ALL_RECORDS: readonly Role[] = ['coordinator']
 
 export type Decision = Readonly<{ allowed: true } | { allowed: false; reason: string }>
 
@@ -52,9 +110,26 @@ function decideUnsafe(actor: Actor, action: Action, resource: Resource): Decisio
   if (action === 'account.self' || action === 'api-token.manage-own') {
     return resource.ownerUserId === actor.userId ? ALLOW : { allowed: false, reason: 'not your account' }
   }
-  if (rule.roles === 'any') return ALLOW
-  const permitted: readonly Role[] = rule.roles
-  return permitted.some(role => actor.roles.has(role)) ? ALLOW : { allowed: false, reason: `needs role ${permitted.join(' or ')}` }
+  if (rule.roles !== 'any') {
+    const permitted: readonly Role[] = rule.roles
+    if (!permitted.some(role => actor.roles.has(role))) return { allowed: false, reason: `needs role ${permitted.join(' or ')}` }
+  }
+  return 'record' in rule ? decideRecord(actor.roles, rule, resource.relationship) : ALLOW
+}
+
+function decideRecord(
+  roles: ReadonlySet<Role>,
+  rule: { record: 'team' | 'team-or-creator' | 'manager'; contributors?: boolean },
+  relationship: RecordRelationship | undefined,
+): Decision {
+  if (!relationship) return { allowed: false, reason: 'relationship to the record not established' }
+  if (rule.record === 'manager') {
+    return relationship.managesAssessor ? ALLOW : { allowed: false, reason: 'not the manager of this assessor' }
+  }
+  if (SEES_ALL_RECORDS.some(role => roles.has(role))) return ALLOW
+  if (relationship.onTeam && (!relationship.contributorOnly || rule.contributors === true)) return ALLOW
+  if (rule.record === 'team-or-creator' && relationship.createdByActor) return ALLOW
+  return { allowed: false, reason: relationship.onTeam ? 'contributors may not do this' : 'not on the team' }
 }
 
 export function can(actor: Actor, action: Action, resource: Resource): boolean {
