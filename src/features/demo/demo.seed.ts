@@ -1,10 +1,98 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../../db/schema.ts'
+import type { Database, Role } from '../../db/schema.ts'
+import { uuidv7 } from '../../lib/ids.ts'
+import { hashPassword } from '../../lib/passwords.ts'
+import type { AgencyKind } from '../agencies/agency-kinds.ts'
+import { insertAgency, insertLocality, replaceAgencies } from '../admin/admin.repository.ts'
+import { insertAuthority, insertUser, insertUserRoles } from '../setup/setup.repository.ts'
 
 export type DemoSignIn = { authorityName: string; accounts: { email: string; password: string; roles: string }[] }
 
+/** Every demo account has this password: the data is fictional and the banner says so on every page. */
+export const DEMO_PASSWORD = 'northshire-demo-only'
+
+const AUTHORITY_NAME = 'Northshire Council (demo)'
+
+const LOCALITIES = ['Northshire Central', 'Riverside', 'Moorland', 'Coastal'] as const
+type LocalityName = (typeof LOCALITIES)[number]
+
+type DemoAgency = { name: string; kind: AgencyKind; locality: LocalityName | null; description: string; phone: string; email: string }
+
+// Fictional agencies of every kind a team around the family draws on. Telephone numbers are from Ofcom's drama range.
+const AGENCIES: readonly DemoAgency[] = [
+  { name: 'Riverside Primary School', kind: 'school', locality: 'Riverside', description: 'A primary school for children aged 4 to 11. The special educational needs co-ordinator (SENCO) helps children who need extra support to learn.', phone: '01632 960001', email: 'office@riverside-primary.example.org' },
+  { name: 'Moorland Academy', kind: 'school', locality: 'Moorland', description: 'A secondary school for young people aged 11 to 16, with a pastoral team and a family support worker.', phone: '01632 960002', email: 'office@moorland-academy.example.org' },
+  { name: 'Little Acorns Nursery', kind: 'early_years', locality: 'Northshire Central', description: 'A day nursery for children under 5.', phone: '01632 960003', email: 'hello@little-acorns.example.org' },
+  { name: 'Northshire Health Visiting Team', kind: 'health_visiting', locality: null, description: 'Nurses who visit families with babies and young children at home, to help with feeding, sleep, development and parents’ wellbeing.', phone: '01632 960004', email: 'health.visiting@northshire-nhs.example.org' },
+  { name: 'Northshire School Nursing', kind: 'school_nursing', locality: null, description: 'Nurses who work with school-age children and young people on health, emotional wellbeing and growing up.', phone: '01632 960005', email: 'school.nursing@northshire-nhs.example.org' },
+  { name: 'Riverside Medical Practice', kind: 'gp_practice', locality: 'Riverside', description: 'A GP surgery: family doctors and practice nurses.', phone: '01632 960006', email: 'reception@riverside-medical.example.org' },
+  { name: 'Coastal Family Surgery', kind: 'gp_practice', locality: 'Coastal', description: 'A GP surgery: family doctors and practice nurses.', phone: '01632 960007', email: 'reception@coastal-surgery.example.org' },
+  { name: 'Northshire CAMHS', kind: 'camhs', locality: null, description: 'Child and Adolescent Mental Health Services: help for children and young people with their feelings, behaviour and mental health.', phone: '01632 960008', email: 'camhs@northshire-nhs.example.org' },
+  { name: 'Northshire General Hospital Paediatrics', kind: 'hospital', locality: 'Northshire Central', description: 'Children’s doctors and nurses at the hospital.', phone: '01632 960009', email: 'paediatrics@northshire-nhs.example.org' },
+  { name: 'Northshire Children’s Front Door', kind: 'social_care_front_door', locality: null, description: 'Where anyone worried that a child is at risk of harm contacts children’s social care. Call 999 if a child is in immediate danger.', phone: '01632 960010', email: 'frontdoor@northshire.example.gov.uk' },
+  { name: 'Northshire Police Safeguarding Hub', kind: 'police', locality: null, description: 'Police officers who work with children’s services to keep children safe. Call 999 in an emergency, 101 otherwise.', phone: '01632 960011', email: 'safeguarding.hub@northshire-police.example.org' },
+  { name: 'Northshire Housing Options', kind: 'housing', locality: null, description: 'Help for families who are homeless, at risk of losing their home, or living somewhere unsuitable.', phone: '01632 960012', email: 'housing.options@northshire.example.gov.uk' },
+  { name: 'Moorland Youth Service', kind: 'youth_service', locality: 'Moorland', description: 'Youth workers and youth clubs for young people aged 11 to 19.', phone: '01632 960013', email: 'youth@northshire.example.gov.uk' },
+  { name: 'Family Lives Northshire', kind: 'voluntary', locality: null, description: 'A charity offering parenting courses and one-to-one family support.', phone: '01632 960014', email: 'support@familylives-northshire.example.org' },
+  { name: 'Young Carers Northshire', kind: 'voluntary', locality: null, description: 'A charity supporting children who look after someone in their family.', phone: '01632 960015', email: 'hello@youngcarers-northshire.example.org' },
+  { name: 'Northshire SENDIAS Parent Advice', kind: 'parent_advice', locality: null, description: 'Free, confidential and impartial advice for parents about special educational needs and disability. They can come to meetings with you.', phone: '01632 960016', email: 'advice@sendias-northshire.example.org' },
+  { name: 'Northshire Adult Mental Health Team', kind: 'adult_services', locality: null, description: 'Support for adults with mental health difficulties, including parents.', phone: '01632 960017', email: 'amht@northshire-nhs.example.org' },
+  { name: 'Northshire Early Help Hub', kind: 'other', locality: 'Northshire Central', description: 'The council’s early help team: coordinators who support practitioners and families with the early help process.', phone: '01632 960018', email: 'earlyhelp@northshire.example.gov.uk' },
+]
+
+type DemoAccount = { name: string; email: string; roles: Role[]; agencies: string[] }
+
+const ACCOUNTS: readonly DemoAccount[] = [
+  { name: 'Alex Admin', email: 'admin@northshire.example', roles: ['administrator'], agencies: ['Northshire Early Help Hub'] },
+  { name: 'Chris Coordinator', email: 'coordinator@northshire.example', roles: ['coordinator'], agencies: ['Northshire Early Help Hub'] },
+  { name: 'Morgan Manager', email: 'manager@northshire.example', roles: ['manager'], agencies: ['Riverside Primary School'] },
+  { name: 'Pat Panel', email: 'panel@northshire.example', roles: ['panel_member'], agencies: ['Northshire CAMHS'] },
+  { name: 'Sam Senco', email: 'senco@northshire.example', roles: ['practitioner'], agencies: ['Riverside Primary School'] },
+  { name: 'Hana Health Visitor', email: 'healthvisitor@northshire.example', roles: ['practitioner'], agencies: ['Northshire Health Visiting Team'] },
+  { name: 'Yusuf Youth Worker', email: 'youthworker@northshire.example', roles: ['practitioner'], agencies: ['Moorland Youth Service', 'Young Carers Northshire'] },
+  { name: 'Dee Family Support', email: 'familysupport@northshire.example', roles: ['practitioner'], agencies: ['Family Lives Northshire'] },
+]
+
 /** Fills an empty database with a fictional authority. Returns how to sign in. */
-export async function seedDemoAuthority(db: Kysely<Database>): Promise<DemoSignIn> {
-  void db
-  return { authorityName: '', accounts: [] }
+export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Date()): Promise<DemoSignIn> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD)
+  const authorityId = uuidv7()
+  await db.transaction().execute(async trx => {
+    await insertAuthority(trx, { id: authorityId, name: AUTHORITY_NAME, nation: 'england', isDemo: true })
+    const localityIds = new Map<string, string>()
+    for (const name of LOCALITIES) {
+      const id = uuidv7()
+      localityIds.set(name, id)
+      await insertLocality(trx, { authorityId, id, name, at: now })
+    }
+    const agencyIds = new Map<string, string>()
+    for (const agency of AGENCIES) {
+      const id = uuidv7()
+      agencyIds.set(agency.name, id)
+      await insertAgency(trx, {
+        authorityId,
+        id,
+        name: agency.name,
+        kind: agency.kind,
+        localityId: agency.locality ? (localityIds.get(agency.locality) ?? null) : null,
+        description: agency.description,
+        email: agency.email,
+        phone: agency.phone,
+        address: null,
+        active: true,
+        at: now,
+      })
+    }
+    for (const account of ACCOUNTS) {
+      const userId = uuidv7()
+      await insertUser(trx, { authorityId, id: userId, email: account.email, name: account.name, status: 'active', passwordHash, maySkipSecondFactor: true })
+      await insertUserRoles(trx, authorityId, userId, account.roles)
+      const ids = account.agencies.map(name => agencyIds.get(name)).filter((id): id is string => id !== undefined)
+      await replaceAgencies(trx, authorityId, userId, ids, now)
+    }
+  })
+  return {
+    authorityName: AUTHORITY_NAME,
+    accounts: ACCOUNTS.map(account => ({ email: account.email, password: DEMO_PASSWORD, roles: account.roles.join(', ') })),
+  }
 }
