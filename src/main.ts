@@ -3,7 +3,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { DatabaseStartError, openDatabase } from './db/database.ts'
 import { newSetupCode } from './features/setup/setup.service.ts'
-import { seedDemoAuthority } from './features/demo/demo.seed.ts'
+import { demoSignIn as describeDemo, seedDemoAuthority } from './features/demo/demo.seed.ts'
 import { startJobs } from './jobs/jobs.ts'
 
 /** loadConfig → openDatabase → buildApp → listen; closes cleanly on SIGINT/SIGTERM. */
@@ -18,6 +18,8 @@ async function main(argv: string[]): Promise<void> {
   let demoSignIn: Awaited<ReturnType<typeof seedDemoAuthority>> | undefined
   if (empty && config.demo) {
     demoSignIn = await seedDemoAuthority(database.db)
+  } else if (config.demo) {
+    demoSignIn = describeDemo()
   } else if (empty) {
     setupCode = newSetupCode()
   }

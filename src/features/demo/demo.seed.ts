@@ -91,6 +91,11 @@ export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Da
       await replaceAgencies(trx, authorityId, userId, ids, now)
     }
   })
+  return demoSignIn()
+}
+
+/** How to sign in to the demo: printed at every start of `npm run demo`, not only the first. */
+export function demoSignIn(): DemoSignIn {
   return {
     authorityName: AUTHORITY_NAME,
     accounts: ACCOUNTS.map(account => ({ email: account.email, password: DEMO_PASSWORD, roles: account.roles.join(', ') })),
