@@ -171,6 +171,8 @@ export type PersonsTable = {
   nhsNumber: string | null
   gpPractice: string | null
   searchName: string
+  searchGiven: Generated<string>
+  searchFamily: Generated<string>
   mergedIntoId: string | null
   createdByUserId: string | null
   createdAt: DefaultedTimestamp
@@ -250,6 +252,7 @@ export type EpisodesTable = {
   startedByUserId: string
   startedAt: Timestamp
   closedAt: Date | null
+  templateVersionId: string | null
   version: Generated<number>
 }
 
@@ -269,6 +272,88 @@ export type EpisodeMembersTable = {
   addedByUserId: string | null
   joinedAt: Timestamp
   leftAt: Date | null
+}
+
+export type EpisodeReferenceCountersTable = { authorityId: string; year: number; lastNumber: number }
+
+export type ChecklistOutcome = 'no_further_action' | 'universal_services' | 'common_assessment' | 'safeguarding_referral'
+
+export type ChecklistAnswerRecord = {
+  key: string
+  question: string
+  answer: 'yes' | 'no' | 'not_sure'
+  riskOfSignificantHarm: boolean
+}
+
+export type EpisodeChecklistsTable = {
+  authorityId: string
+  episodeId: string
+  templateVersionId: string | null
+  answers: Json<ChecklistAnswerRecord[]>
+  outcome: ChecklistOutcome
+  notes: Generated<string>
+  recordedByUserId: string
+  recordedAt: Timestamp
+  version: Generated<number>
+}
+
+export type SafeguardingReferralsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  referredTo: 'childrens_social_care' | 'police'
+  concern: string
+  referredAt: Timestamp
+  method: 'phone' | 'online' | 'in_person'
+  reference: string | null
+  spokeTo: string | null
+  outcome: string | null
+  outcomeRecordedAt: Date | null
+  outcomeRecordedByUserId: string | null
+  recordedByUserId: string
+  recordedAt: Timestamp
+  version: Generated<number>
+}
+
+export type ConsentsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  decision: 'given' | 'refused'
+  giverKind: 'parent_carer' | 'other_adult' | 'young_person'
+  giverPersonId: string | null
+  giverName: string
+  giverRelationship: string | null
+  competenceBasis: 'fraser' | 'gillick' | null
+  competenceJudgedBy: string | null
+  competenceReasoning: string | null
+  toAssess: boolean
+  shareAgencyIds: Json<string[]>
+  shareAgencyKinds: Json<string[]>
+  method: 'in_person' | 'written' | 'verbal' | 'phone'
+  givenOn: string
+  refusalReason: string | null
+  recordedByUserId: string
+  recordedAt: Timestamp
+  withdrawnOn: string | null
+  withdrawalReason: string | null
+  withdrawalRecordedByUserId: string | null
+  withdrawalRecordedAt: Date | null
+  version: Generated<number>
+}
+
+export type SafeguardingContactsTable = {
+  authorityId: string
+  socialCareName: string
+  socialCarePhone: string | null
+  socialCareHours: string | null
+  outOfHoursPhone: string | null
+  onlineReferralUrl: string | null
+  policeNonEmergency: Generated<string>
+  extraAdvice: Generated<string>
+  updatedByUserId: string | null
+  updatedAt: Timestamp
+  version: Generated<number>
 }
 
 // --- assessments (src/features/assessments) ---
@@ -312,6 +397,11 @@ export type Database = {
   episodes: EpisodesTable
   episodePeople: EpisodePeopleTable
   episodeMembers: EpisodeMembersTable
+  episodeReferenceCounters: EpisodeReferenceCountersTable
+  episodeChecklists: EpisodeChecklistsTable
+  safeguardingReferrals: SafeguardingReferralsTable
+  consents: ConsentsTable
+  safeguardingContacts: SafeguardingContactsTable
   // assessments
   assessmentTemplateVersions: AssessmentTemplateVersionsTable
 }

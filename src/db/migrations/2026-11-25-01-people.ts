@@ -31,6 +31,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('gp_practice', 'text')
     /** Lower-cased, accent-free "given family" for trigram and phonetic matching. */
     .addColumn('search_name', 'text', c => c.notNull())
+    /** The first forename and the family name, normalised like search_name, for per-part and phonetic matching. */
+    .addColumn('search_given', 'text', c => c.notNull().defaultTo(''))
+    .addColumn('search_family', 'text', c => c.notNull().defaultTo(''))
     /** Set when this record was merged into another; the record stays so the merge can be undone. */
     .addColumn('merged_into_id', 'uuid')
     .addColumn('created_by_user_id', 'uuid')
@@ -41,6 +44,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('persons_nhs_number_format', sql`nhs_number is null or nhs_number ~ '^[0-9]{10}$'`)
     .execute()
   await sql`create index persons_search_name_trgm on persons using gin (search_name gin_trgm_ops)`.execute(db)
+  // Sound-alike names (Smyth/Smith, Jon/John): fuzzystrmatch's double metaphone is immutable, so it can be indexed.
+  await sql`create index persons_phonetic_idx on persons (authority_id, dmetaphone(search_family), dmetaphone(search_given)) where merged_into_id is null`.execute(db)
   await sql`create index persons_dob_idx on persons (authority_id, date_of_birth)`.execute(db)
   await sql`create index persons_postcode_idx on persons (authority_id, postcode)`.execute(db)
   await sql`create index persons_nhs_idx on persons (authority_id, nhs_number) where nhs_number is not null`.execute(db)
