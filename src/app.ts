@@ -25,6 +25,8 @@ import { registerAgencyDirectoryRoutes } from './features/agencies/agencies.rout
 import { registerAuditLogRoutes } from './features/audit-log/audit-log.routes.ts'
 import { registerOutboxRoutes } from './features/outbox/outbox.routes.ts'
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.ts'
+import { registerAssessmentTemplateRoutes } from './features/assessments/templates.routes.ts'
+import { installShippedTemplatesWhereMissing } from './features/assessments/templates.service.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -93,6 +95,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     }
   })
   const cookieKey = await loadCookieKey(database.db)
+  // Authorities created before the shipped assessment templates existed get them now (one query when none is missing).
+  await installShippedTemplatesWhereMissing(database.db, clock.now())
   const views = createViewEnvironment()
 
   await app.register(cookie)
@@ -174,6 +178,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAuditLogRoutes(app, services)
   registerOutboxRoutes(app, services)
   registerApiTokenRoutes(app, services)
+  registerAssessmentTemplateRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

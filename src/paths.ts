@@ -64,6 +64,12 @@ export const paths = {
     outbox: (query: { page?: number } = {}) => withQuery('/admin/outbox', query),
     outboxMessage: (messageId: string) => `/admin/outbox/${messageId}`,
   },
+  assessmentTemplates: {
+    list: () => '/admin/assessment-templates',
+    version: (templateVersionId: string) => `/admin/assessment-templates/${templateVersionId}`,
+    newVersion: (templateVersionId: string) => `/admin/assessment-templates/${templateVersionId}/new-version`,
+    copy: (templateVersionId: string) => `/admin/assessment-templates/${templateVersionId}/copy`,
+  },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
   api: {

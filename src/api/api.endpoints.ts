@@ -26,6 +26,8 @@ import {
   type ApiLocality,
   type ApiUser,
 } from './api.schemas.ts'
+import { apiTemplateFamilies, apiTemplateVersion } from '../features/assessments/templates.api.ts'
+import { apiTemplateFamilyListSchema, apiTemplateVersionSchema, templateVersionParams } from '../features/assessments/templates.schemas.ts'
 
 /**
  * The policy action an endpoint performs (null: public). The API checks it before validating the request, so that a
@@ -234,5 +236,33 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
       })
       return { ...result, items: result.items.map(auditEventView) }
     },
+  }),
+  defineEndpoint({
+    method: 'GET',
+    path: '/assessment-templates',
+    operationId: 'listAssessmentTemplates',
+    summary: 'List assessment templates',
+    description:
+      'The assessment templates of your authority: for each template family its newest version (with full content) and the list of its versions, newest first.',
+    tag: 'Assessment templates',
+    action: 'assessment-template.list',
+    query: noQuery,
+    success: { status: 200, description: 'The template families.', schema: apiTemplateFamilyListSchema },
+    handle: async ({ services, context }) => apiTemplateFamilies(await services.assessmentTemplates.listFamilies(context)),
+  }),
+  defineEndpoint({
+    method: 'GET',
+    path: '/assessment-templates/{templateVersionId}',
+    operationId: 'getAssessmentTemplateVersion',
+    summary: 'One assessment template version',
+    description:
+      'One version of an assessment template with its full content: domains, elements, guidance prompts and the pre-assessment checklist. Versions never change once made.',
+    tag: 'Assessment templates',
+    action: 'assessment-template.list',
+    params: templateVersionParams,
+    query: noQuery,
+    success: { status: 200, description: 'The template version.', schema: apiTemplateVersionSchema },
+    handle: async ({ services, context, params }) =>
+      apiTemplateVersion((await services.assessmentTemplates.findVersion(context, params.templateVersionId)).version),
   }),
 ]

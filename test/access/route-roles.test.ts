@@ -16,6 +16,7 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/(setup|sign-in|sign-in\/second-factor|sign-in\/set-up-second-factor|sign-out|forgot-password)$/, 'public'],
   [/^\/(reset-password|accept-invitation)\/:token$/, 'public'],
   [/^\/api\/v1\/openapi\.json$/, 'public'],
+  [/^\/admin\/assessment-templates(\/:templateVersionId)?$/, 'signed-in'], // reading templates; new versions and copies are administrator-only
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
@@ -23,6 +24,7 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/api\/v1\/localities$/, 'signed-in'], // GET for all; POST is checked below as administrator-only
   [/^\/(|agencies|continue|account(\/.*)?)$/, 'signed-in'],
   [/^\/api\/v1\/(me|agencies|agencies\/:agencyId|localities)$/, 'signed-in'],
+  [/^\/api\/v1\/assessment-templates(\/:templateVersionId)?$/, 'signed-in'],
 ]
 const POST_OVERRIDES: Array<[RegExp, Who]> = [[/^\/api\/v1\/localities$/, 'administrator']]
 

@@ -4,6 +4,7 @@ import { uuidv7 } from '../../src/lib/ids.ts'
 import type { Role } from '../../src/db/schema.ts'
 import type { TestApp } from './build-test-app.ts'
 import { Browser } from './build-test-app.ts'
+import { installShippedTemplates } from '../../src/features/assessments/templates.service.ts'
 
 // Builders write fixtures straight into the database (as the owner role: they are set-up, not behaviour under test).
 
@@ -22,6 +23,7 @@ export async function buildAuthority(t: TestApp, overrides: Partial<{ name: stri
     .insertInto('authorities')
     .values({ id, name, nation: overrides.nation ?? 'england', isDemo: overrides.isDemo ?? false, secondFactorRequired: overrides.secondFactorRequired ?? true })
     .execute()
+  await installShippedTemplates(t.database.db, id, new Date())
   return { id, name }
 }
 

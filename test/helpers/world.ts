@@ -19,6 +19,8 @@ export type AuthorityWorld = {
   outboxMessageId: string
   /** A word that appears in every name of this authority's records, to spot leaks in responses. */
   marker: string
+  /** Version 1 of the authority's standard CAF template (installed by buildAuthority), renamed to carry the marker. */
+  templateVersionId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -39,7 +41,14 @@ export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<A
     .insertInto('outbox')
     .values({ id: outboxMessageId, authorityId: authority.id, recipient: `invitee.${marker.toLowerCase()}@example.org`, subject: `${marker} subject`, bodyText: `${marker} body`, status: 'held', nextAttemptAt: new Date(), messageId: `<${outboxMessageId}@test>`, createdAt: new Date() })
     .execute()
-  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker }
+  const template = await t.database.db
+    .updateTable('assessmentTemplateVersions')
+    .set({ name: `${marker} standard CAF` })
+    .where('authorityId', '=', authority.id)
+    .where('templateKey', '=', 'caf-standard')
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -56,6 +65,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.apiTokenId
       case 'messageId':
         return world.outboxMessageId
+      case 'templateVersionId':
+        return world.templateVersionId
       case 'token':
         return newSecret()
       default:
@@ -74,6 +85,7 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   api_tokens: 'select id, user_id, name, token_hash, prefix, revoked_at from api_tokens where authority_id = $1',
   account_tokens: 'select token_hash, user_id, purpose, used_at from account_tokens where authority_id = $1',
   outbox_messages: 'select id, recipient, subject, body_text from outbox where authority_id = $1',
+  assessment_template_versions: 'select id, template_key, version_number, name, content::text, change_summary from assessment_template_versions where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */

@@ -148,6 +148,11 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
           heading: 'Settings',
           text: 'Authority name, single sign-on and the authenticator app',
         },
+        {
+          href: paths.assessmentTemplates.list(),
+          heading: 'Assessment templates',
+          text: 'The common assessment and checklist forms: make new versions or your own template',
+        },
         { href: paths.admin.outbox(), heading: 'Emails', text: 'What OneStory has sent, or would have sent' },
       ],
     })

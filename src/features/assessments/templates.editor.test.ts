@@ -88,8 +88,8 @@ describe('template content editing', () => {
     assert.equal(reworded.content.checklist.at(-1)?.question, 'Is the child at risk of significant harm?')
     assert.equal(reworded.content.checklist.at(-1)?.riskOfSignificantHarm, true)
     const errors = refused({ [questionField('risk-of-significant-harm', 'remove')]: 'yes' })
-    assert.match(errors.fieldErrors[questionField('risk-of-significant-harm', 'remove')]?.text ?? '', /cannot remove the question about risk of significant harm/)
-    assert.equal(errors.errors[0]?.href, `#${questionField('risk-of-significant-harm', 'remove')}`)
+    assert.match(errors.fieldErrors[questionField('risk-of-significant-harm', 'question')]?.text ?? '', /cannot remove the question about risk of significant harm/)
+    assert.equal(errors.errors[0]?.href, `#${questionField('risk-of-significant-harm', 'question')}`)
   })
 
   it('refuses empty names, empty domains, duplicate names, prompts without a name, and no change at all', () => {

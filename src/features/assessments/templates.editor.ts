@@ -207,8 +207,9 @@ export function editTemplateContent(base: EditBase, body: unknown, options: { us
     const questionText = value(questionField(question.key, 'question'))
     if (fields[questionField(question.key, 'remove')] === 'yes') {
       if (question.riskOfSignificantHarm) {
+        // Linked to the question itself: the form offers no box to remove this one.
         errors.add(
-          questionField(question.key, 'remove'),
+          questionField(question.key, 'question'),
           'You cannot remove the question about risk of significant harm. Every checklist must ask it, so that a child at risk is referred to children’s social care or the police at once',
         )
       }

@@ -5,6 +5,7 @@ import { hashPassword } from '../../lib/passwords.ts'
 import type { AgencyKind } from '../agencies/agency-kinds.ts'
 import { insertAgency, insertLocality, replaceAgencies } from '../admin/admin.repository.ts'
 import { insertAuthority, insertUser, insertUserRoles } from '../setup/setup.repository.ts'
+import { installShippedTemplates } from '../assessments/templates.service.ts'
 
 export type DemoSignIn = { authorityName: string; accounts: { email: string; password: string; roles: string }[] }
 
@@ -59,6 +60,7 @@ export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Da
   const authorityId = uuidv7()
   await db.transaction().execute(async trx => {
     await insertAuthority(trx, { id: authorityId, name: AUTHORITY_NAME, nation: 'england', isDemo: true })
+    await installShippedTemplates(trx, authorityId, now)
     const localityIds = new Map<string, string>()
     for (const name of LOCALITIES) {
       const id = uuidv7()

@@ -8,6 +8,7 @@ import { hashPassword, passwordProblem } from '../../lib/passwords.ts'
 import type { Access } from '../../policy/access.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import * as repository from './setup.repository.ts'
+import { installShippedTemplates } from '../assessments/templates.service.ts'
 
 export type SetupInput = {
   setupCode: string
@@ -68,6 +69,7 @@ export function createSetupService(deps: { db: Kysely<Database>; config: Config;
         passwordHash,
       })
       await repository.insertUserRoles(trx, authorityId, userId, ['administrator'])
+      await installShippedTemplates(trx, authorityId, deps.clock.now())
       await deps.access.assertWithin(
         trx,
         { ...context, actor: { kind: 'system', authorityId, name: 'set-up' } },
