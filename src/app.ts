@@ -27,6 +27,7 @@ import { registerOutboxRoutes } from './features/outbox/outbox.routes.ts'
 import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.ts'
 import { registerAssessmentTemplateRoutes } from './features/assessments/templates.routes.ts'
 import { installShippedTemplatesWhereMissing } from './features/assessments/templates.service.ts'
+import { registerEpisodeRoutes } from './features/episodes/episodes.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -179,6 +180,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerOutboxRoutes(app, services)
   registerApiTokenRoutes(app, services)
   registerAssessmentTemplateRoutes(app, services)
+  registerEpisodeRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 
@@ -281,6 +283,7 @@ function isDatabaseUnavailable(error: { code?: string; message?: string }): bool
 function navigationFor(roles: ReadonlySet<string>, url: string): Navigation {
   const items: { text: string; href: string }[] = [
     { text: 'Home', href: paths.home() },
+    { text: 'Episodes', href: paths.episodes.list() },
     { text: 'Agencies', href: paths.agencies.directory() },
   ]
   if (roles.has('coordinator')) items.push({ text: 'Audit log', href: paths.audit() })

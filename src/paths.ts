@@ -70,6 +70,20 @@ export const paths = {
     newVersion: (templateVersionId: string) => `/admin/assessment-templates/${templateVersionId}/new-version`,
     copy: (templateVersionId: string) => `/admin/assessment-templates/${templateVersionId}/copy`,
   },
+  episodes: {
+    list: () => '/episodes',
+    start: (query: { personId?: string; householdId?: string } = {}) => withQuery('/episodes/new', query),
+    show: (episodeId: string) => `/episodes/${episodeId}`,
+    checklist: (episodeId: string) => `/episodes/${episodeId}/checklist`,
+    safeguarding: (episodeId: string, query: { from?: 'checklist' } = {}) => withQuery(`/episodes/${episodeId}/safeguarding`, query),
+    referralOutcome: (episodeId: string, referralId: string) => `/episodes/${episodeId}/safeguarding/${referralId}/outcome`,
+    consent: (episodeId: string) => `/episodes/${episodeId}/consent`,
+    withdrawConsent: (episodeId: string, consentId: string) => `/episodes/${episodeId}/consent/${consentId}/withdraw`,
+    consentForm: (episodeId: string) => `/episodes/${episodeId}/consent-form`,
+    /** Served by the assessments feature. */
+    assessment: (episodeId: string) => `/episodes/${episodeId}/assessment`,
+    safeguardingContacts: () => '/admin/safeguarding-contacts',
+  },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
   api: {

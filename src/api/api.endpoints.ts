@@ -4,6 +4,7 @@ import type { Services } from '../composition.ts'
 import type { Action } from '../policy/policy.ts'
 import type { RequestContext } from '../policy/actor.ts'
 import type { AgencyRecord, AuditEventRecord, LocalityRecord, UserRecord } from './api.repository.ts'
+import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -37,7 +38,7 @@ export type ApiAction = Action | null
 
 type HandlerInput<P, Q, B> = { context: RequestContext; services: Services; params: P; query: Q; body: B; reply: FastifyReply }
 
-type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = {
+export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = {
   method: 'GET' | 'POST'
   /** OpenAPI path template below /api/v1, e.g. `/agencies/{agencyId}`. */
   path: string
@@ -54,11 +55,17 @@ type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R
   success: { status: 200 | 201; description: string; schema: R }
   /** Other outcomes the endpoint itself can produce besides the ones every endpoint has. */
   conflict?: string
+  /**
+   * A record-level check run after the identifiers are parsed and before the query and body are validated, so that an
+   * actor with no access to the record is refused (and audited) whatever they sent.
+   */
+  authorize?: (input: { context: RequestContext; services: Services; params: z.output<P> }) => Promise<void>
   handle: (input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R>>
 }
 
 /** An endpoint with its types erased, for registration and for the OpenAPI document. */
-export type ApiEndpoint = Omit<Definition<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, 'handle'> & {
+export type ApiEndpoint = Omit<Definition<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, 'handle' | 'authorize'> & {
+  authorize?: (input: { context: RequestContext; services: Services; params: unknown }) => Promise<void>
   handle: (input: HandlerInput<unknown, unknown, unknown>) => Promise<unknown>
 }
 
@@ -265,4 +272,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
     handle: async ({ services, context, params }) =>
       apiTemplateVersion((await services.assessmentTemplates.findVersion(context, params.templateVersionId)).version),
   }),
+  ...episodeEndpoints,
 ]

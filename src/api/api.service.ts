@@ -6,7 +6,7 @@ import { uuidv7 } from '../lib/ids.ts'
 import { pageCount, pageOf } from '../lib/pagination.ts'
 import type { Access } from '../policy/access.ts'
 import type { PractitionerActor, RequestContext } from '../policy/actor.ts'
-import type { Action } from '../policy/policy.ts'
+import { ACTIONS, type Action } from '../policy/policy.ts'
 import * as repository from './api.repository.ts'
 
 export type ApiService = ReturnType<typeof createApiService>
@@ -33,7 +33,12 @@ export function createApiService(deps: { db: Kysely<Database>; clock: Clock; acc
    */
   async function authorize(context: RequestContext, action: Action, recordType?: string): Promise<void> {
     const actor = practitionerOf(context)
-    const resource = { authorityId: actor.authorityId, ownerUserId: action === 'account.self' ? actor.userId : undefined }
+    const resource = {
+      authorityId: actor.authorityId,
+      ownerUserId: action === 'account.self' ? actor.userId : undefined,
+      // Record-level actions are checked here for the role alone; the endpoint's own check and the service decide the record.
+      relationship: 'record' in ACTIONS[action] ? { onTeam: true, managesAssessor: true } : undefined,
+    }
     if (access.decide(actor, action, resource).allowed) return
     await access.run(context, { action, resource, ...(recordType ? { recordType } : {}) }, async () => undefined)
   }

@@ -72,6 +72,7 @@ export function registerApi(api: FastifyInstance, services: Services) {
       if (!parsed.success) return sendProblem(reply, 404, 'There is nothing at this address.')
       params = parsed.data
     }
+    if (endpoint.authorize) await endpoint.authorize({ context: request.context(), services, params })
     const query = endpoint.query.safeParse(request.query ?? {})
     if (!query.success) return sendProblem(reply, 400, 'The query is not valid.', { errors: fieldProblems(query.error, 'query') })
     let body: unknown
