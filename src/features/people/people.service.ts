@@ -289,7 +289,16 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
         throw new DomainRuleError('This relationship is already recorded', 'kind')
       }
       const id = uuidv7(clock.now().getTime())
-      await repository.insertRelationship(trx, { ...input, id, authorityId, at: clock.now() })
+      await repository.insertRelationship(trx, {
+        personId: input.personId,
+        relatedPersonId: input.relatedPersonId,
+        kind: input.kind,
+        parentalResponsibility: input.parentalResponsibility,
+        description: input.description,
+        id,
+        authorityId,
+        at: clock.now(),
+      })
       note.details = { change: 'relationship-added', relationshipId: id, kind: input.kind }
       return id
     })
