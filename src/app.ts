@@ -28,6 +28,7 @@ import { registerApiTokenRoutes } from './features/api-tokens/api-tokens.routes.
 import { registerAssessmentTemplateRoutes } from './features/assessments/templates.routes.ts'
 import { installShippedTemplatesWhereMissing } from './features/assessments/templates.service.ts'
 import { registerEpisodeRoutes } from './features/episodes/episodes.routes.ts'
+import { registerPeopleRoutes } from './features/people/people.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerApiTokenRoutes(app, services)
   registerAssessmentTemplateRoutes(app, services)
   registerEpisodeRoutes(app, services)
+  registerPeopleRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 
@@ -284,6 +286,7 @@ function navigationFor(roles: ReadonlySet<string>, url: string): Navigation {
   const items: { text: string; href: string }[] = [
     { text: 'Home', href: paths.home() },
     { text: 'Episodes', href: paths.episodes.list() },
+    { text: 'People', href: paths.people.find() },
     { text: 'Agencies', href: paths.agencies.directory() },
   ]
   if (roles.has('coordinator')) items.push({ text: 'Audit log', href: paths.audit() })

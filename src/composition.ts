@@ -11,6 +11,7 @@ import { createOutboxService } from './features/outbox/outbox.service.ts'
 import { createApiTokenService } from './features/api-tokens/api-tokens.service.ts'
 import { createAgencyDirectoryService } from './features/agencies/agencies.service.ts'
 import { createApiService } from './api/api.service.ts'
+import { createPeopleService } from './features/people/people.service.ts'
 import { createEpisodeService } from './features/episodes/episodes.service.ts'
 import { createAssessmentTemplateService } from './features/assessments/templates.service.ts'
 
@@ -25,9 +26,10 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const apiTokens = createApiTokenService({ ...deps, access, auth })
   const agencies = createAgencyDirectoryService({ ...deps, access })
   const api = createApiService({ ...deps, access })
-  const episodes = createEpisodeService({ ...deps, access })
+  const people = createPeopleService({ ...deps, access })
   const assessmentTemplates = createAssessmentTemplateService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes }
+  const episodes = createEpisodeService({ ...deps, access })
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people }
 }
 
 export type Services = ReturnType<typeof composeServices>

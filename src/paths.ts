@@ -84,6 +84,22 @@ export const paths = {
     assessment: (episodeId: string) => `/episodes/${episodeId}/assessment`,
     safeguardingContacts: () => '/admin/safeguarding-contacts',
   },
+  people: {
+    find: (query: Record<string, string | undefined> = {}) => withQuery('/people', query),
+    register: (query: Record<string, string | undefined> = {}) => withQuery('/people/new', query),
+    show: (personId: string) => `/people/${personId}`,
+    edit: (personId: string) => `/people/${personId}/edit`,
+    merge: (personId: string) => `/people/${personId}/merge`,
+    mergeWith: (personId: string, otherPersonId: string) => `/people/${personId}/merge/${otherPersonId}`,
+    undoMerge: (mergeId: string) => `/person-merges/${mergeId}/undo`,
+  },
+  households: {
+    create: (query: { personId?: string } = {}) => withQuery('/households/new', query),
+    show: (householdId: string) => `/households/${householdId}`,
+    addMember: (householdId: string) => `/households/${householdId}/members`,
+    leave: (householdId: string, personId: string) => `/households/${householdId}/members/${personId}/leave`,
+    newRelationship: (householdId: string) => `/households/${householdId}/relationships/new`,
+  },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
   api: {
