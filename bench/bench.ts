@@ -355,6 +355,9 @@ type Report = {
   startRssMb: number | null
   processes: number
   seedSummary: string
+  /** 1-minute load average of the machine before and after the measured runs: other work on it skews the figures. */
+  loadBefore: number
+  loadAfter: number
 }
 
 function fixed(value: number, digits: number): string {
@@ -389,9 +392,17 @@ function machineLines(report: Report): string[] {
     `- Node ${process.version}; database: ${report.kind === 'postgres' ? 'PostgreSQL (local server, its memory not included below)' : 'PGlite (embedded, in the server process)'}`,
     `- Commit: ${commit}`,
     `- Load: autocannon, ${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${DURATION_SECONDS} s per route, client on the same machine`,
+    `- Machine load average (1 min) before/after the runs: ${report.loadBefore.toFixed(2)} / ${report.loadAfter.toFixed(2)} on ${os.availableParallelism()} cores (above the core count, other work was competing)`,
     `- Data: ${report.seedSummary}`,
     `- Server peak RSS (VmHWM): ${peakText(report)}`,
+    `- Result: ${resultText(report.results)}`,
   ]
+}
+
+function resultText(results: RouteResult[]): string {
+  const failed = results.filter(r => r.non2xx + r.socketErrors + r.timeouts > 0)
+  if (failed.length === 0) return 'every request succeeded (200)'
+  return `FAILED: ${failed.map(r => `${r.spec.name} had ${r.non2xx} non-2xx, ${r.socketErrors} socket errors (of which ${r.timeouts} timeouts after 10 s)`).join('; ')}`
 }
 
 function peakText(report: Report): string {
@@ -516,6 +527,7 @@ async function main(): Promise<number> {
     }
     const startRssMb = sampler.available() ? sampler.currentMb() : null
 
+    const loadBefore = os.loadavg()[0] ?? 0
     const results: RouteResult[] = []
     for (const route of routes) {
       log(`${route.name}: ${WARM_UP_SECONDS} s warm-up, ${DURATION_SECONDS} s measured…`)
@@ -528,6 +540,8 @@ async function main(): Promise<number> {
       serverPeakRssMb: sampler.available() ? sampler.serverPeakMb() : null,
       startRssMb,
       processes: sampler.processes(),
+      loadBefore,
+      loadAfter: os.loadavg()[0] ?? 0,
       seedSummary: `one authority, ${seed.users} users, ${seed.agencies} agencies; second factor required (signed in with TOTP)`,
     }
     sampler.stop()
