@@ -130,6 +130,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
     allowList: request => request.url.startsWith('/assets/') || request.url === paths.health(),
+    // request.ip is undefined once the client has gone (a request still queued when its socket closed).
+    keyGenerator: request => request.ip ?? request.socket?.remoteAddress ?? 'unknown',
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error: 'Too Many Requests',
