@@ -5,6 +5,7 @@ import type { Action } from '../policy/policy.ts'
 import type { RequestContext } from '../policy/actor.ts'
 import type { AgencyRecord, AuditEventRecord, LocalityRecord, UserRecord } from './api.repository.ts'
 import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
+import { peopleEndpoints } from '../features/people/people.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -273,4 +274,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
       apiTemplateVersion((await services.assessmentTemplates.findVersion(context, params.templateVersionId)).version),
   }),
   ...episodeEndpoints,
+  ...peopleEndpoints,
 ]

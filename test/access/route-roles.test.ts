@@ -20,6 +20,13 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
+  // People and families: anyone signed in may search and register; a person or household record needs a relationship
+  // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.
+  [/^\/(api\/v1\/)?people(\/new)?$/, 'signed-in'],
+  [/^\/households\/new$/, 'signed-in'],
+  [/^\/(api\/v1\/)?people\/:personId(\/|$)/, 'coordinator'],
+  [/^\/households\/:householdId(\/|$)/, 'coordinator'],
+  [/^\/person-merges\/:mergeId\/undo$/, 'coordinator'],
   [/^\/api\/v1\/audit-events/, 'coordinator'],
   [/^\/api\/v1\/localities$/, 'signed-in'], // GET for all; POST is checked below as administrator-only
   [/^\/(|agencies|continue|account(\/.*)?)$/, 'signed-in'],

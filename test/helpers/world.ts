@@ -21,6 +21,11 @@ export type AuthorityWorld = {
   marker: string
   /** Version 1 of the authority's standard CAF template (installed by buildAuthority), renamed to carry the marker. */
   templateVersionId: string
+  /** People and families: a person registered by superUser, a second person, their household, and a merge into the first. */
+  personId: string
+  otherPersonId: string
+  householdId: string
+  mergeId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -48,7 +53,8 @@ export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<A
     .where('templateKey', '=', 'caf-standard')
     .returning('id')
     .executeTakeFirstOrThrow()
-  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id }
+  const people = await buildPeopleRecords(t, authority.id, superUser.id, marker)
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...people }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -67,6 +73,14 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.outboxMessageId
       case 'templateVersionId':
         return world.templateVersionId
+      case 'personId':
+        return world.personId
+      case 'otherPersonId':
+        return world.otherPersonId
+      case 'householdId':
+        return world.householdId
+      case 'mergeId':
+        return world.mergeId
       case 'token':
         return newSecret()
       default:
@@ -101,4 +115,19 @@ export async function snapshotAuthority(t: TestApp, authorityId: string, options
     parts.push(`audit:${audit.rows[0]?.count}`)
   }
   return parts.join('\n')
+}
+
+/** A person (registered by `registrantId`), a second person, a household with the first, and a merge of a third into the first. */
+async function buildPeopleRecords(t: TestApp, authorityId: string, registrantId: string, marker: string) {
+  const db = t.database.db
+  const person = (given: string) => ({ authorityId, id: uuidv7(), givenNames: `${marker}${given}`, familyName: marker, searchName: `${marker}${given} ${marker}`.toLowerCase(), createdByUserId: registrantId })
+  const [first, second, third] = [person('person'), person('other'), person('merged')]
+  await db.insertInto('persons').values([first, second, { ...third, mergedIntoId: first.id }]).execute()
+  const householdId = uuidv7()
+  await db.insertInto('households').values({ authorityId, id: householdId, name: `${marker} household`, createdByUserId: registrantId }).execute()
+  await db.insertInto('householdMembers').values({ authorityId, householdId, personId: first.id }).execute()
+  const mergeId = uuidv7()
+  const moved = { householdMembers: { moved: [], removed: [] }, relationships: { moved: [], removed: [] }, episodePeople: { moved: [], removed: [] } }
+  await db.insertInto('personMerges').values({ authorityId, id: mergeId, keptPersonId: first.id, mergedPersonId: third.id, reason: `${marker} same person`, moved: JSON.stringify(moved), mergedByUserId: registrantId, mergedAt: new Date() }).execute()
+  return { personId: first.id, otherPersonId: second.id, householdId, mergeId }
 }

@@ -281,6 +281,8 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
   app.post<Params<'householdId'>>('/households/:householdId/members', signedIn, async (request, reply) => {
     const parsed = addMemberForm.safeParse(request.body)
     if (!parsed.success) {
+      // Whoever may not change the household is refused (and audited) before being told what was wrong with the form.
+      await people.viewHousehold(request.context(), request.params.householdId)
       return reply.render('error.njk', { title: 'There is a problem', paragraphs: ['Choose a person to add. Nothing has been changed.'] }, 400)
     }
     try {

@@ -229,6 +229,37 @@ for (const kind of databaseKinds()) {
       assert.match((await browser.get(`/households/${householdId}`)).body, /Erik Strand<\/a> \(has left\)/)
     })
 
+    it('offers the same through the API, described in the OpenAPI document', async () => {
+      const api = (as: Browser, method: 'GET' | 'POST', url: string, body?: unknown) =>
+        t.app.inject({
+          method,
+          url,
+          headers: { cookie: [...as.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': as.csrfToken, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { payload: JSON.stringify(body) } : {}),
+        })
+      await browser.get('/people')
+      const created = await api(browser, 'POST', '/api/v1/people', { givenNames: 'Chidi', familyName: 'Abernathy', dateOfBirth: '2012-11-03', postcode: 'bd7 1aa', nhsNumber: '4010232137' })
+      assert.equal(created.statusCode, 201, created.body)
+      const body = created.json() as { id: string; postcode: string }
+      assert.equal(body.postcode, 'BD7 1AA')
+      const found = await api(browser, 'GET', '/api/v1/people?name=Chidi%20Abernathey&dateOfBirth=2012-11-03')
+      assert.equal(found.statusCode, 200)
+      const items = (found.json() as { items: { id: string; postcodeDistrict: string }[] }).items
+      assert.equal(items[0]?.id, body.id)
+      assert.equal(items[0]?.postcodeDistrict, 'BD7')
+      const twice = await api(browser, 'POST', '/api/v1/people', { givenNames: 'Chidi', familyName: 'Abernathy', dateOfBirth: '2012-11-03' })
+      assert.equal(twice.statusCode, 422)
+      const badNhs = await api(browser, 'POST', '/api/v1/people', { givenNames: 'New', familyName: 'Person', nhsNumber: '4010232138', confirmNoDuplicate: true })
+      assert.equal(badNhs.statusCode, 400)
+      assert.equal((await api(browser, 'GET', `/api/v1/people/${body.id}`)).statusCode, 200)
+      await strangerBrowser.get('/people')
+      assert.equal((await api(strangerBrowser, 'GET', `/api/v1/people/${body.id}`)).statusCode, 403)
+      assert.equal((await api(browser, 'GET', `/api/v1/people/${uuidv7()}`)).statusCode, 404)
+      assert.equal((await api(browser, 'GET', '/api/v1/people/nope')).statusCode, 404)
+      const document = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> }
+      assert.ok(document.paths['/people'] && document.paths['/people/{personId}'])
+    })
+
     it('refuses a form without its CSRF token and another authority’s ids', async () => {
       const noCsrf = await browser.post('/people/new', { ...BASE_PERSON, givenNames: 'Zofia', familyName: 'Nowak', confirmNew: 'yes' }, { csrf: false })
       assert.equal(noCsrf.statusCode, 403)
