@@ -19,6 +19,11 @@ const PLAUSIBLE_FIELDS: Record<string, string | string[]> = {
   confirm: 'yes',
   authorityName: 'Taken over',
   secondFactorRequired: 'no',
+  referredTo: 'police',
+  concern: 'Taken over',
+  method: 'phone',
+  reason: 'Taken over',
+  outcome: 'no_further_action',
 }
 
 for (const kind of databaseKinds()) {

@@ -20,6 +20,10 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
+  // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are
+  // not on the world's episode, so of them only a coordinator (who sees every record of the authority) may open it.
+  [/^\/(api\/v1\/)?episodes(\/new)?$/, 'signed-in'],
+  [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'coordinator'],
   // People and families: anyone signed in may search and register; a person or household record needs a relationship
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.
   [/^\/(api\/v1\/)?people(\/new)?$/, 'signed-in'],

@@ -26,6 +26,10 @@ export type AuthorityWorld = {
   otherPersonId: string
   householdId: string
   mergeId: string
+  /** An episode about a child of this authority (owner: superUser), with a consent and a safeguarding referral. */
+  episodeId: string
+  consentId: string
+  referralId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -53,8 +57,35 @@ export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<A
     .where('templateKey', '=', 'caf-standard')
     .returning('id')
     .executeTakeFirstOrThrow()
+  const episode = await buildEpisodeRecords(t, authority.id, superUser.id, agency.id, marker, template.id)
   const people = await buildPeopleRecords(t, authority.id, superUser.id, marker)
-  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...people }
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...episode, ...people }
+}
+
+/** A child, an episode about them owned by `ownerId`, a consent and a safeguarding referral. */
+async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: string, agencyId: string, marker: string, templateVersionId: string) {
+  const db = t.database.db
+  const childId = uuidv7()
+  await db
+    .insertInto('persons')
+    .values({ authorityId, id: childId, givenNames: `${marker}child`, familyName: marker, dateOfBirth: '2015-05-05', expectedDateOfBirth: null, sex: null, gender: null, ethnicity: null, firstLanguage: null, disability: null, address: null, postcode: null, phone: null, email: null, schoolOrSetting: null, uniquePupilNumber: null, nhsNumber: null, gpPractice: null, searchName: `${marker}child ${marker}`.toLowerCase(), mergedIntoId: null, createdByUserId: ownerId })
+    .execute()
+  const episodeId = uuidv7()
+  const now = new Date()
+  await db.insertInto('episodes').values({ authorityId, id: episodeId, reference: `EH-2026-${episodeId.slice(-6)}`, scope: 'child', householdId: null, localityId: null, agencyId, status: 'consent', outcome: null, startedByUserId: ownerId, startedAt: now, closedAt: null, templateVersionId }).execute()
+  await db.insertInto('episodePeople').values({ authorityId, episodeId, personId: childId, role: 'child' }).execute()
+  await db.insertInto('episodeMembers').values({ authorityId, episodeId, userId: ownerId, agencyId, role: 'owner', addedByUserId: ownerId, joinedAt: now, leftAt: null }).execute()
+  const consentId = uuidv7()
+  await db
+    .insertInto('consents')
+    .values({ authorityId, id: consentId, episodeId, decision: 'given', giverKind: 'other_adult', giverPersonId: null, giverName: `${marker} Carer`, giverRelationship: 'aunt', competenceBasis: null, competenceJudgedBy: null, competenceReasoning: null, toAssess: true, shareAgencyIds: '[]', shareAgencyKinds: '[]', method: 'in_person', givenOn: '2026-01-05', refusalReason: null, recordedByUserId: ownerId, recordedAt: now })
+    .execute()
+  const referralId = uuidv7()
+  await db
+    .insertInto('safeguardingReferrals')
+    .values({ authorityId, id: referralId, episodeId, referredTo: 'childrens_social_care', concern: `${marker} concern`, referredAt: now, method: 'phone', reference: null, spokeTo: null, outcome: null, recordedByUserId: ownerId, recordedAt: now })
+    .execute()
+  return { episodeId, consentId, referralId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -73,6 +104,12 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.outboxMessageId
       case 'templateVersionId':
         return world.templateVersionId
+      case 'episodeId':
+        return world.episodeId
+      case 'consentId':
+        return world.consentId
+      case 'referralId':
+        return world.referralId
       case 'personId':
         return world.personId
       case 'otherPersonId':
@@ -100,6 +137,13 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   account_tokens: 'select token_hash, user_id, purpose, used_at from account_tokens where authority_id = $1',
   outbox_messages: 'select id, recipient, subject, body_text from outbox where authority_id = $1',
   assessment_template_versions: 'select id, template_key, version_number, name, content::text, change_summary from assessment_template_versions where authority_id = $1',
+  episodes: 'select id, reference, status, safeguarding_flag, outcome, version from episodes where authority_id = $1',
+  episode_people: 'select episode_id, person_id, role from episode_people where authority_id = $1',
+  episode_members: 'select episode_id, user_id, role, left_at from episode_members where authority_id = $1',
+  episode_checklists: 'select episode_id, answers::text, outcome, version from episode_checklists where authority_id = $1',
+  safeguarding_referrals: 'select id, episode_id, outcome, version from safeguarding_referrals where authority_id = $1',
+  consents: 'select id, episode_id, decision, withdrawn_on, version from consents where authority_id = $1',
+  safeguarding_contacts: 'select authority_id, social_care_name, social_care_phone, version from safeguarding_contacts where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */
