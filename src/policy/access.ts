@@ -15,6 +15,19 @@ export type AccessRequest = {
   purpose?: string
 }
 
+/**
+ * Raised by assertWithin when the policy refuses: the caller's transaction must roll back before the refusal can be
+ * audited (PGlite has one connection, held by that transaction). access.transaction() catches it and audits it.
+ */
+export class DeniedWithin extends ForbiddenError {
+  constructor(
+    readonly request: AccessRequest,
+    readonly reason: string,
+  ) {
+    super('You do not have access to this.')
+  }
+}
+
 /** Lets the work fill in what only it knows (the id it created, counts) before the audit event is written. */
 export type AuditNote = { recordId?: string | null; details?: Record<string, unknown> }
 
@@ -75,7 +88,24 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
     })
   }
 
-  /** Inside a transaction the service already opened (it had to load the record to know its authority). */
+  /**
+   * A transaction for work that must load a record before it can decide (the record's relationship to the actor).
+   * Inside it, assertWithin decides and audits; a refusal rolls the transaction back, is then audited in its own
+   * transaction, and surfaces as ForbiddenError.
+   */
+  async function transaction<T>(context: RequestContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction().execute(work)
+    } catch (error) {
+      if (error instanceof DeniedWithin) return denied(context, error.request, error.reason)
+      throw error
+    }
+  }
+
+  /**
+   * Inside access.transaction (it had to load the record to know its authority and the actor's relationship to it).
+   * Allowed: the audit event is written in the same transaction. Refused: throws DeniedWithin.
+   */
   async function assertWithin(
     trx: Transaction<Database>,
     context: RequestContext,
@@ -83,9 +113,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
     note: AuditNote = {},
   ): Promise<void> {
     const decision = decide(context.actor, request.action, request.resource)
-    if (!decision.allowed) {
-      return denied(context, request, decision.reason)
-    }
+    if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
     await recordAuditEvent(
       trx,
       context,
@@ -102,5 +130,5 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
     )
   }
 
-  return { run, assertWithin, decide }
+  return { run, transaction, assertWithin, decide }
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { ConflictError, DomainRuleError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts'
 import { isUuid, uuidv7 } from '../../lib/ids.ts'
-import type { Access, AccessRequest, AuditNote } from '../../policy/access.ts'
+import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '../../policy/access.ts'
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import type { Action, RecordRelationship } from '../../policy/policy.ts'
 import type { ChecklistQuestion } from '../assessments/template-content.ts'
@@ -48,13 +48,6 @@ export async function hasConsentToAssess(db: Db, authorityId: string, episodeId:
 
 export { findEpisodeRelationship } from './episodes.repository.ts'
 
-/** A denial found inside a transaction: raised after the transaction ends, so its audit never waits on it. */
-class DeniedWithin extends Error {
-  constructor(readonly request: AccessRequest) {
-    super('denied')
-  }
-}
-
 const TEMPLATE_KEY = { england: 'caf-standard', wales: 'wales-families-first' } as const
 
 export type StartChoice = {
@@ -92,27 +85,19 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
   }
 
   /** Runs work in one transaction; a denial inside it is audited (through the access layer) after it rolls back. */
-  async function inTransaction<T>(context: RequestContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    try {
-      return await db.transaction().execute(work)
-    } catch (error) {
-      if (error instanceof DeniedWithin) {
-        await access.run(context, error.request, async () => undefined)
-        throw new ForbiddenError('You do not have access to this.')
-      }
-      throw error
-    }
+  function inTransaction<T>(context: RequestContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return access.transaction(context, work)
   }
 
   async function allowWithin(trx: Transaction<Database>, context: RequestContext, request: AccessRequest, note: AuditNote = {}) {
-    if (!access.decide(context.actor, request.action, request.resource).allowed) throw new DeniedWithin(request)
     await access.assertWithin(trx, context, request, note)
   }
 
   /** Refuses before the work when the actor may not do this to the episode (the refusal is audited). */
   function checkEpisode(context: RequestContext, actor: PractitionerActor, action: Action, episodeId: string, relationship: RecordRelationship, recordType = 'episode') {
     const request: AccessRequest = { action, resource: { authorityId: actor.authorityId, relationship }, recordType, recordId: episodeId }
-    if (!access.decide(actor, action, request.resource).allowed) throw new DeniedWithin(request)
+    const decision = access.decide(actor, action, request.resource)
+    if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
     return request
   }
 
