@@ -18,6 +18,7 @@ export type AuthoritiesTable = {
   singleSignOnIssuer: string | null
   createdAt: DefaultedTimestamp
   version: Generated<number>
+  assessmentApprovalRequired: Generated<boolean>
 }
 
 export type LocalitiesTable = {
@@ -373,6 +374,84 @@ export type AssessmentTemplateVersionsTable = {
   retiredAt: Date | null
 }
 
+export type AssessmentStatus = 'in_progress' | 'awaiting_approval' | 'returned' | 'completed'
+export type AssessmentOutcome = 'no_further_action' | 'single_agency' | 'multi_agency'
+
+export type AssessmentsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  templateVersionId: string
+  status: AssessmentStatus
+  assessorUserId: string
+  assessorAgencyId: string | null
+  explainedAt: string | null
+  explanationNotes: string | null
+  discussionDate: string | null
+  reason: string | null
+  present: string | null
+  conclusions: string | null
+  familyAgreement: 'agrees' | 'partly_agrees' | 'disagrees' | null
+  differencesOfOpinion: string | null
+  solutions: string | null
+  familyCanDo: string | null
+  agreedActions: string | null
+  reviewDate: string | null
+  outcome: AssessmentOutcome | null
+  completionDate: string | null
+  signedOffByUserId: string | null
+  signedOffAt: Date | null
+  approvedByUserId: string | null
+  approvedAt: Date | null
+  returnedByUserId: string | null
+  returnedAt: Date | null
+  returnComments: string | null
+  createdAt: Timestamp
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type AssessmentElementsTable = {
+  authorityId: string
+  assessmentId: string
+  elementKey: string
+  /** A child's person id (each-child domains) or 'family'. */
+  subject: string
+  notAssessed: Generated<boolean>
+  strengths: string | null
+  needs: string | null
+  childWords: string | null
+  parentWords: string | null
+  practitionerScore: number | null
+  familyScoreAdult: number | null
+  familyScoreChild: 'red' | 'amber' | 'green' | null
+  updatedByUserId: string
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type AssessmentContributorsTable = {
+  authorityId: string
+  assessmentId: string
+  userId: string
+  elementKeys: Json<string[]>
+  message: string | null
+  invitedByUserId: string
+  invitedAt: Timestamp
+  completedAt: Date | null
+}
+
+export type AssessmentFamilyCopiesTable = {
+  authorityId: string
+  id: string
+  assessmentId: string
+  givenToPersonId: string | null
+  givenToName: string
+  format: 'pdf' | 'printed' | 'in_person'
+  givenByUserId: string
+  givenAt: Timestamp
+}
+
 export type Database = {
   systemSettings: SystemSettingsTable
   authorities: AuthoritiesTable
@@ -404,6 +483,10 @@ export type Database = {
   safeguardingContacts: SafeguardingContactsTable
   // assessments
   assessmentTemplateVersions: AssessmentTemplateVersionsTable
+  assessments: AssessmentsTable
+  assessmentElements: AssessmentElementsTable
+  assessmentContributors: AssessmentContributorsTable
+  assessmentFamilyCopies: AssessmentFamilyCopiesTable
 }
 
 export type UserRow = Selectable<UsersTable>
