@@ -149,6 +149,9 @@ export type LikelyPersonQuery = {
   limit: number
 }
 
+/** pg_trgm's % threshold for name candidates (this transaction only). */
+const CANDIDATE_SIMILARITY = 0.5
+
 export type LikelyPerson = {
   id: string
   givenNames: string
@@ -173,33 +176,37 @@ export type LikelyPerson = {
  * and kept at or above the threshold, best first.
  */
 export async function findLikelyPeople(db: Db, query: LikelyPersonQuery): Promise<LikelyPerson[]> {
+  if (!db.isTransaction) return db.transaction().execute(trx => findLikelyPeople(trx, query))
+  // Candidates by whole-name trigrams need a stricter similarity than pg_trgm's default 0.3, or common names pull in
+  // thousands of rows to score; typos that fall below it are still found by sound, birth date or postcode.
+  await sql`select set_config('pg_trgm.similarity_threshold', ${String(CANDIDATE_SIMILARITY)}, true)`.execute(db)
   const full = `${query.given} ${query.family}`.trim()
   const swapped = `${query.family} ${query.given}`.trim()
   const nicknameNames = query.givenAlternatives.filter(name => name !== query.given).slice(0, 8).map(name => `${name} ${query.family}`.trim())
   const trigramNames = [...new Set([full, swapped, ...nicknameNames])].filter(name => name.length > 0)
   const alternatives = query.givenAlternatives.length > 0 ? query.givenAlternatives : [query.given]
-  const nameConditions = trigramNames.map(name => sql`p.search_name % ${name}`)
-  const phonetic =
-    query.given && query.family
-      ? sql`or (dmetaphone(p.search_family) = dmetaphone(${query.family}) and dmetaphone(p.search_given) = dmetaphone(${query.given}))
-            or (dmetaphone(p.search_family) = dmetaphone(${query.given}) and dmetaphone(p.search_given) = dmetaphone(${query.family}))`
-      : sql``
-  const byDate = query.dateOfBirth
-    ? sql`or p.date_of_birth = ${query.dateOfBirth}::date or p.expected_date_of_birth = ${query.dateOfBirth}::date ${
-        query.transposedDateOfBirth ? sql`or p.date_of_birth = ${query.transposedDateOfBirth}::date` : sql``
-      }`
-    : sql``
-  const byPostcode = query.postcode ? sql`or p.postcode = ${query.postcode}` : sql``
+  // Each way of being a candidate is its own index-friendly branch (a union), so that the planner never falls back to
+  // scanning everyone to evaluate the OR of them.
+  const where = sql`authority_id = ${query.authorityId} and merged_into_id is null`
+  const branches = trigramNames.map(name => sql`select id from persons where ${where} and search_name % ${name}`)
+  if (query.given && query.family) {
+    branches.push(sql`select id from persons where ${where} and dmetaphone(search_family) = dmetaphone(${query.family}) and dmetaphone(search_given) = dmetaphone(${query.given})`)
+    branches.push(sql`select id from persons where ${where} and dmetaphone(search_family) = dmetaphone(${query.given}) and dmetaphone(search_given) = dmetaphone(${query.family})`)
+  }
+  if (query.dateOfBirth) branches.push(sql`select id from persons where ${where} and date_of_birth = ${query.dateOfBirth}::date`)
+  if (query.transposedDateOfBirth) branches.push(sql`select id from persons where ${where} and date_of_birth = ${query.transposedDateOfBirth}::date`)
+  if (query.postcode) branches.push(sql`select id from persons where ${where} and postcode = ${query.postcode}`)
   const exclude = query.excludePersonId ? sql`and p.id <> ${query.excludePersonId}` : sql``
   const dob = query.dateOfBirth
-  const result = await sql<LikelyPerson>`
-    with candidates as (
+  const statement = sql<LikelyPerson>`
+    with candidate_ids as (${branches.length > 0 ? sql.join(branches, sql` union `) : sql`select null::uuid as id where false`}),
+    candidates as materialized (
       select p.id, p.given_names, p.family_name, p.date_of_birth, p.expected_date_of_birth, p.postcode,
              p.school_or_setting, p.search_name, p.search_given, p.search_family,
              coalesce(p.date_of_birth, p.expected_date_of_birth) as born
-        from persons p
-       where p.authority_id = ${query.authorityId} and p.merged_into_id is null ${exclude}
-         and (${nameConditions.length > 0 ? sql.join(nameConditions, sql` or `) : sql`false`} ${phonetic} ${byDate} ${byPostcode})
+        from candidate_ids
+        join persons p on p.authority_id = ${query.authorityId} and p.id = candidate_ids.id
+       where true ${exclude}
     ),
     parts as (
       select c.*,
@@ -242,7 +249,8 @@ export async function findLikelyPeople(db: Db, query: LikelyPersonQuery): Promis
      where score >= ${query.threshold}
      order by score desc, family_name, given_names, id
      limit ${query.limit}
-  `.execute(db)
+  `
+  const result = await statement.execute(db)
   return result.rows.map(row => ({ ...row, score: Number(row.score) }))
 }
 
