@@ -29,6 +29,7 @@ import { registerAssessmentTemplateRoutes } from './features/assessments/templat
 import { installShippedTemplatesWhereMissing } from './features/assessments/templates.service.ts'
 import { registerEpisodeRoutes } from './features/episodes/episodes.routes.ts'
 import { registerPeopleRoutes } from './features/people/people.routes.ts'
+import { registerAssessmentRoutes } from './features/assessments/assessments.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAssessmentTemplateRoutes(app, services)
   registerEpisodeRoutes(app, services)
   registerPeopleRoutes(app, services)
+  registerAssessmentRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

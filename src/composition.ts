@@ -14,6 +14,7 @@ import { createApiService } from './api/api.service.ts'
 import { createPeopleService } from './features/people/people.service.ts'
 import { createEpisodeService } from './features/episodes/episodes.service.ts'
 import { createAssessmentTemplateService } from './features/assessments/templates.service.ts'
+import { createAssessmentService } from './features/assessments/assessments.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -29,7 +30,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const people = createPeopleService({ ...deps, access })
   const assessmentTemplates = createAssessmentTemplateService({ ...deps, access })
   const episodes = createEpisodeService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people }
+  const assessments = createAssessmentService({ ...deps, access })
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -84,6 +84,18 @@ export const paths = {
     assessment: (episodeId: string) => `/episodes/${episodeId}/assessment`,
     safeguardingContacts: () => '/admin/safeguarding-contacts',
   },
+  /** Recording the common assessment: src/features/assessments/assessments.*. */
+  assessments: {
+    overview: (episodeId: string) => `/episodes/${episodeId}/assessment`,
+    start: (episodeId: string) => `/episodes/${episodeId}/assessment/start`,
+    step: (episodeId: string, step: 'explain' | 'details' | 'conclusions' | 'solutions' | 'agreement') => `/episodes/${episodeId}/assessment/${step}`,
+    domain: (episodeId: string, domainKey: string, subject: string) =>
+      `/episodes/${episodeId}/assessment/domains/${encodeURIComponent(domainKey)}/${encodeURIComponent(subject)}`,
+    element: (episodeId: string, elementKey: string, subject: string) =>
+      `/episodes/${episodeId}/assessment/elements/${encodeURIComponent(elementKey)}/${encodeURIComponent(subject)}`,
+    contributors: (episodeId: string) => `/episodes/${episodeId}/assessment/contributors`,
+    contributionDone: (episodeId: string) => `/episodes/${episodeId}/assessment/contribution-done`,
+  },
   people: {
     find: (query: Record<string, string | undefined> = {}) => withQuery('/people', query),
     register: (query: Record<string, string | undefined> = {}) => withQuery('/people/new', query),

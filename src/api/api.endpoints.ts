@@ -6,6 +6,7 @@ import type { RequestContext } from '../policy/actor.ts'
 import type { AgencyRecord, AuditEventRecord, LocalityRecord, UserRecord } from './api.repository.ts'
 import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import { peopleEndpoints } from '../features/people/people.api.ts'
+import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -275,4 +276,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   }),
   ...episodeEndpoints,
   ...peopleEndpoints,
+  ...assessmentEndpoints,
 ]

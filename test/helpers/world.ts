@@ -30,6 +30,9 @@ export type AuthorityWorld = {
   episodeId: string
   consentId: string
   referralId: string
+  /** The child of that episode, and its common assessment (started by superUser) with one element recorded for the child. */
+  episodeChildId: string
+  assessmentId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -85,7 +88,16 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .insertInto('safeguardingReferrals')
     .values({ authorityId, id: referralId, episodeId, referredTo: 'childrens_social_care', concern: `${marker} concern`, referredAt: now, method: 'phone', reference: null, spokeTo: null, outcome: null, recordedByUserId: ownerId, recordedAt: now })
     .execute()
-  return { episodeId, consentId, referralId }
+  const assessmentId = uuidv7()
+  await db
+    .insertInto('assessments')
+    .values({ authorityId, id: assessmentId, episodeId, templateVersionId, status: 'in_progress', assessorUserId: ownerId, assessorAgencyId: agencyId, explainedAt: null, explanationNotes: null, discussionDate: null, reason: `${marker} reason`, present: null, conclusions: null, familyAgreement: null, differencesOfOpinion: null, solutions: null, familyCanDo: null, agreedActions: null, reviewDate: null, outcome: null, completionDate: null, signedOffByUserId: null, signedOffAt: null, approvedByUserId: null, approvedAt: null, returnedByUserId: null, returnedAt: null, returnComments: null, createdAt: now, updatedAt: now })
+    .execute()
+  await db
+    .insertInto('assessmentElements')
+    .values({ authorityId, assessmentId, elementKey: 'general-health', subject: childId, strengths: `${marker} strengths`, needs: null, childWords: null, parentWords: null, practitionerScore: 1, familyScoreAdult: null, familyScoreChild: null, updatedByUserId: ownerId, updatedAt: now })
+    .execute()
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -118,6 +130,12 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.householdId
       case 'mergeId':
         return world.mergeId
+      case 'domainKey':
+        return 'child-development'
+      case 'elementKey':
+        return 'general-health'
+      case 'subject':
+        return world.episodeChildId
       case 'token':
         return newSecret()
       default:
@@ -144,6 +162,9 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   safeguarding_referrals: 'select id, episode_id, outcome, version from safeguarding_referrals where authority_id = $1',
   consents: 'select id, episode_id, decision, withdrawn_on, version from consents where authority_id = $1',
   safeguarding_contacts: 'select authority_id, social_care_name, social_care_phone, version from safeguarding_contacts where authority_id = $1',
+  assessments: 'select id, episode_id, status, reason, conclusions, version from assessments where authority_id = $1',
+  assessment_elements: 'select assessment_id, element_key, subject, strengths, practitioner_score, not_assessed, version from assessment_elements where authority_id = $1',
+  assessment_contributors: 'select assessment_id, user_id, element_keys::text, completed_at from assessment_contributors where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */
