@@ -30,6 +30,8 @@ import { installShippedTemplatesWhereMissing } from './features/assessments/temp
 import { registerEpisodeRoutes } from './features/episodes/episodes.routes.ts'
 import { registerPeopleRoutes } from './features/people/people.routes.ts'
 import { registerAssessmentRoutes } from './features/assessments/assessments.routes.ts'
+import { registerAssessmentCompletionRoutes } from './features/assessments/assessment-completion.routes.ts'
+import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -187,6 +189,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerEpisodeRoutes(app, services)
   registerPeopleRoutes(app, services)
   registerAssessmentRoutes(app, services)
+  registerAssessmentCompletionRoutes(app, services)
+  registerFamilyCopyRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

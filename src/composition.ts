@@ -15,6 +15,8 @@ import { createPeopleService } from './features/people/people.service.ts'
 import { createEpisodeService } from './features/episodes/episodes.service.ts'
 import { createAssessmentTemplateService } from './features/assessments/templates.service.ts'
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
+import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
+import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -31,7 +33,9 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessmentTemplates = createAssessmentTemplateService({ ...deps, access })
   const episodes = createEpisodeService({ ...deps, access })
   const assessments = createAssessmentService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments }
+  const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
+  const familyCopies = createFamilyCopyService({ ...deps, access })
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies }
 }
 
 export type Services = ReturnType<typeof composeServices>

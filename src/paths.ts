@@ -84,6 +84,15 @@ export const paths = {
     assessment: (episodeId: string) => `/episodes/${episodeId}/assessment`,
     safeguardingContacts: () => '/admin/safeguarding-contacts',
   },
+  /** Completing an assessment (outcome, sign-off, approval) and the family's copy: src/features/assessments/assessment-completion.* and family-copy.*. */
+  assessmentCompletion: {
+    outcome: (episodeId: string) => `/episodes/${episodeId}/assessment/outcome`,
+    approval: (episodeId: string) => `/episodes/${episodeId}/assessment/approval`,
+    awaitingApproval: () => '/assessments/awaiting-approval',
+    familyCopy: (episodeId: string) => `/episodes/${episodeId}/assessment/family-copy`,
+    familyCopyPdf: (episodeId: string) => `/episodes/${episodeId}/assessment/family-copy.pdf`,
+    familyCopyGiven: (episodeId: string) => `/episodes/${episodeId}/assessment/family-copy/given`,
+  },
   /** Recording the common assessment: src/features/assessments/assessments.*. */
   assessments: {
     overview: (episodeId: string) => `/episodes/${episodeId}/assessment`,

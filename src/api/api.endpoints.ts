@@ -7,6 +7,7 @@ import type { AgencyRecord, AuditEventRecord, LocalityRecord, UserRecord } from 
 import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import { peopleEndpoints } from '../features/people/people.api.ts'
 import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
+import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -54,7 +55,8 @@ export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   params?: P
   query: Q
   body?: B
-  success: { status: 200 | 201; description: string; schema: R }
+  /** `mediaType`: a response that is not JSON (a PDF): the handler returns its bytes, sent as they are. */
+  success: { status: 200 | 201; description: string; schema: R; mediaType?: 'application/pdf' }
   /** Other outcomes the endpoint itself can produce besides the ones every endpoint has. */
   conflict?: string
   /**
@@ -277,4 +279,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...episodeEndpoints,
   ...peopleEndpoints,
   ...assessmentEndpoints,
+  ...assessmentCompletionEndpoints,
 ]

@@ -82,6 +82,10 @@ export function registerApi(api: FastifyInstance, services: Services) {
       body = parsed.data
     }
     const result = await endpoint.handle({ context: request.context(), services, params, query: query.data, body, reply })
+    if (endpoint.success.mediaType) {
+      const bytes = endpoint.success.schema.parse(result)
+      return reply.code(endpoint.success.status).type(endpoint.success.mediaType).send(bytes)
+    }
     // The response goes through its schema too: only documented fields leave, in the documented shape.
     const response = endpoint.success.schema.parse(result)
     return reply.code(endpoint.success.status).type('application/json; charset=utf-8').send(response)

@@ -108,7 +108,9 @@ function responsesOf(endpoint: ApiEndpoint): Record<string, unknown> {
   const responses: Record<string, unknown> = {
     [String(endpoint.success.status)]: {
       description: endpoint.success.description,
-      content: { 'application/json': { schema: schemaReference(endpoint.success.schema) } },
+      content: endpoint.success.mediaType
+        ? { [endpoint.success.mediaType]: { schema: { type: 'string', contentMediaType: endpoint.success.mediaType } } }
+        : { 'application/json': { schema: schemaReference(endpoint.success.schema) } },
     },
   }
   for (const name of errors) {

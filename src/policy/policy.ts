@@ -53,6 +53,7 @@ export const ACTIONS = {
   'assessment.edit': { roles: 'any', personalData: true, record: 'team', contributors: true, description: 'Record an assessment (contributors: their elements only)' },
   'assessment.sign-off': { roles: 'any', personalData: true, record: 'team', description: 'Sign off an assessment as its assessor' },
   'assessment.approve': { roles: ['manager'], personalData: true, record: 'manager', description: 'Approve or return an assessment as the assessor\'s manager' },
+  'assessment.approval-list': { roles: ['manager'], personalData: true, description: 'List the assessments waiting for your approval as a manager' },
 } as const satisfies Record<
   string,
   {

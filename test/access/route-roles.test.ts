@@ -23,6 +23,10 @@ const RULES: Array<[RegExp, Who]> = [
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are
   // not on the world's episode, so of them only a coordinator (who sees every record of the authority) may open it.
   [/^\/(api\/v1\/)?episodes(\/new)?$/, 'signed-in'],
+  // The manager's approval: the manager role and sharing an agency with the assessor (the test users share the world's
+  // agency with its assessor); nobody else, coordinators included.
+  [/^\/(api\/v1\/)?episodes\/:episodeId\/assessment\/approval$/, 'manager'],
+  [/^\/assessments\/awaiting-approval$/, 'manager'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'coordinator'],
   // People and families: anyone signed in may search and register; a person or household record needs a relationship
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.

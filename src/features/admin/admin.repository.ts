@@ -20,13 +20,15 @@ export type AuthoritySettings = {
   nation: 'england' | 'wales'
   secondFactorRequired: boolean
   singleSignOnIssuer: string | null
+  /** Assessments need a manager's approval after the assessor signs off (src/features/assessments). */
+  assessmentApprovalRequired: boolean
   version: number
 }
 
 export async function findAuthority(db: Db, authorityId: string): Promise<AuthoritySettings | undefined> {
   return db
     .selectFrom('authorities')
-    .select(['id', 'name', 'nation', 'secondFactorRequired', 'singleSignOnIssuer', 'version'])
+    .select(['id', 'name', 'nation', 'secondFactorRequired', 'singleSignOnIssuer', 'assessmentApprovalRequired', 'version'])
     .where('id', '=', authorityId)
     .executeTakeFirst()
 }
@@ -36,7 +38,7 @@ export async function updateAuthority(
   db: Db,
   authorityId: string,
   version: number,
-  changes: { name: string; singleSignOnIssuer: string | null; secondFactorRequired: boolean },
+  changes: { name: string; singleSignOnIssuer: string | null; secondFactorRequired: boolean; assessmentApprovalRequired: boolean },
 ): Promise<boolean> {
   const result = await db
     .updateTable('authorities')

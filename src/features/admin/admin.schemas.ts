@@ -102,6 +102,11 @@ export const settingsForm = z.strictObject({
     },
   ),
   secondFactorRequired: yesNo('Choose whether practitioners must use an authenticator app'),
+  /** A checkbox: sent as 'yes' when ticked, absent when not. */
+  assessmentApprovalRequired: z
+    .literal('yes', { error: 'The answer about managers approving assessments is not valid' })
+    .optional()
+    .transform(value => value === 'yes'),
   version,
 })
 

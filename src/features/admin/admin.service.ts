@@ -117,6 +117,7 @@ export function createAdminService(deps: {
         name: input.authorityName,
         singleSignOnIssuer: input.singleSignOnIssuer,
         secondFactorRequired: input.secondFactorRequired,
+        assessmentApprovalRequired: input.assessmentApprovalRequired,
       })
       if (!saved) {
         const current = await repository.findAuthority(trx, authorityId)
@@ -126,6 +127,7 @@ export function createAdminService(deps: {
       note.details = {
         secondFactorRequired: input.secondFactorRequired,
         singleSignOn: input.singleSignOnIssuer !== null,
+        assessmentApprovalRequired: input.assessmentApprovalRequired,
       }
     })
   }

@@ -162,6 +162,7 @@ export function settingsValues(settings: AuthoritySettings): FormValues {
     authorityName: settings.name,
     singleSignOnIssuer: settings.singleSignOnIssuer ?? '',
     secondFactorRequired: settings.secondFactorRequired ? 'yes' : 'no',
+    assessmentApprovalRequired: settings.assessmentApprovalRequired ? 'yes' : '',
     version: String(settings.version),
   }
 }
@@ -171,6 +172,7 @@ export function settingsSummaryRows(settings: AuthoritySettings) {
     { key: { text: 'Authority name' }, value: { text: settings.name } },
     { key: { text: 'Single sign-on issuer URL' }, value: { text: settings.singleSignOnIssuer ?? 'None' } },
     { key: { text: 'Authenticator app required' }, value: { text: settings.secondFactorRequired ? 'Yes' : 'No' } },
+    { key: { text: 'Assessments need a manager’s approval' }, value: { text: settings.assessmentApprovalRequired ? 'Yes' : 'No' } },
   ]
 }
 

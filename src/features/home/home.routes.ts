@@ -16,6 +16,9 @@ export function registerHomeRoutes(app: FastifyInstance, services: Services) {
       firstName: actor.name.split(' ')[0],
       isAdministrator: actor.roles.has('administrator'),
       isCoordinator: actor.roles.has('coordinator'),
+      isManager: actor.roles.has('manager'),
+      awaitingApproval: await services.assessmentCompletion.countAwaitingApproval(request.context()),
+      awaitingApprovalHref: paths.assessmentCompletion.awaitingApproval(),
     })
   })
 
