@@ -245,6 +245,8 @@ for (const kind of databaseKinds()) {
         'Conclusions and evidence',
         'Solutions',
         'Who does what, and the review date',
+        'Outcome and sign-off',
+        'The family’s copy',
       ])
       assert.match($('#missing').text(), /enter the date of the discussion/)
 

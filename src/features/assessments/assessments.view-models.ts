@@ -126,6 +126,23 @@ export function taskSections(detail: AssessmentView) {
       heading: '6. Agreement',
       items: [stepItem('agreement', 'Who does what, and when progress is reviewed', statusOf([assessment.agreedActions, assessment.reviewDate].filter(present).length, 2))],
     },
+    {
+      heading: 'Finish',
+      items: [
+        {
+          title: { text: 'Outcome and sign-off' },
+          hint: { text: 'No further action, single-agency or multi-agency support; signed off by the assessor' },
+          href: paths.assessmentCompletion.outcome(episodeId),
+          status: assessment.status === 'completed' ? COMPLETED : assessment.signedOffAt ? { text: STATUS_NAMES[assessment.status] ?? assessment.status } : NOT_STARTED,
+        },
+        {
+          title: { text: 'The family’s copy' },
+          hint: { text: 'A plain-language copy to print or give as a PDF, and a record that they have it' },
+          href: paths.assessmentCompletion.familyCopy(episodeId),
+          status: { text: 'Optional' },
+        },
+      ],
+    },
   ]
 }
 

@@ -705,3 +705,9 @@ export async function saveSafeguardingContacts(db: Db, authorityId: string, vers
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
+
+/** The status of the episode's common assessment, if one has been started. */
+export async function findAssessmentStatus(db: Db, authorityId: string, episodeId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('assessments').select('status').where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).executeTakeFirst()
+  return row?.status
+}

@@ -65,6 +65,8 @@ export type EpisodeDetail = {
   consents: repository.ConsentRecord[]
   agencyNames: Record<string, string>
   consentToAssess: boolean
+  /** The status of the episode's common assessment, once started. */
+  assessmentStatus: string | null
   template: { id: string; name: string; versionNumber: number } | null
   contacts: repository.SafeguardingContacts | undefined
   yourRole: 'owner' | 'member' | 'contributor' | 'coordinator'
@@ -242,7 +244,9 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
     const agencies = await repository.findAgencyNames(trx, authorityId, agencyIds)
     const template = episode.templateVersionId ? await repository.findTemplateVersion(trx, authorityId, episode.templateVersionId) : undefined
     const membership = members.find(member => member.userId === actor.userId)
+    const assessmentStatus = (await repository.findAssessmentStatus(trx, authorityId, episode.id)) ?? null
     return {
+      assessmentStatus,
       episode,
       people,
       members,

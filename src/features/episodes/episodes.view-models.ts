@@ -152,9 +152,22 @@ export function taskListItems(detail: EpisodeDetail) {
     {
       title: { text: detail.template ? `Assessment (${detail.template.name})` : 'Assessment' },
       ...(consentToAssess ? { href: paths.episodes.assessment(episode.id) } : {}),
-      status: consentToAssess ? { tag: { text: 'Ready to start', classes: 'govuk-tag--blue' } } : { text: 'Cannot start yet', classes: 'govuk-task-list__status--cannot-start-yet' },
+      status: assessmentStatus(detail.assessmentStatus ?? null, consentToAssess),
     },
   ]
+}
+
+const ASSESSMENT_STATUS_NAMES: Record<string, string> = {
+  in_progress: 'In progress',
+  awaiting_approval: 'Waiting for approval',
+  returned: 'Returned by the manager',
+  completed: 'Completed',
+}
+
+function assessmentStatus(status: string | null, consentToAssess: boolean) {
+  if (status === 'completed') return { text: 'Completed' }
+  if (status) return { tag: { text: ASSESSMENT_STATUS_NAMES[status] ?? status, classes: 'govuk-tag--light-blue' } }
+  return consentToAssess ? { tag: { text: 'Ready to start', classes: 'govuk-tag--blue' } } : { text: 'Cannot start yet', classes: 'govuk-task-list__status--cannot-start-yet' }
 }
 
 export function contactsView(contacts: SafeguardingContacts | undefined) {
