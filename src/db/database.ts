@@ -19,6 +19,8 @@ export type OpenDatabase = {
   close: () => Promise<void>
   /** True while the database answers a trivial query. */
   ping: () => Promise<boolean>
+  /** The migrations applied when it was opened (none when it was already up to date). */
+  appliedMigrations: readonly string[]
 }
 
 export class DatabaseStartError extends Error {}
@@ -51,6 +53,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
 
 async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Promise<OpenDatabase> {
   const safeUrl = redactUrl(databaseUrl)
+  let appliedMigrations: string[] = []
   if (options.migrate !== false) {
     const ownerPool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 5000 })
     const owner = new Kysely<Database>({ dialect: new PostgresDialect({ pool: ownerPool }), plugins: [new CamelCasePlugin()] })
@@ -61,7 +64,7 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
       throw new DatabaseStartError(`OneStory cannot reach the database at ${safeUrl}: ${describe(error)}`)
     }
     try {
-      await migrateToLatest(owner)
+      appliedMigrations = await migrateToLatest(owner)
     } finally {
       await owner.destroy()
     }
@@ -80,6 +83,7 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
     kind: 'postgres',
     close: () => db.destroy(),
     ping: () => ping(db),
+    appliedMigrations,
   }
 }
 
@@ -105,13 +109,11 @@ async function openPglite(options: OpenDatabaseOptions): Promise<OpenDatabase> {
     releaseLock()
     throw new DatabaseStartError(
       `OneStory cannot open the embedded database in ${options.dataDir}: ${describe(error)}. ` +
-        'Restore the folder from a backup (npm run cli -- restore) or move it aside to start empty.',
+        'Restore the folder from a backup, or move it aside to start empty.',
     )
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client), plugins: [new CamelCasePlugin()] })
-  if (options.migrate !== false) {
-    await migrateToLatest(db)
-  }
+  const appliedMigrations = options.migrate !== false ? await migrateToLatest(db) : []
   await sql.raw(`set role ${APP_ROLE}`).execute(db)
   let closed = false
   return {
@@ -128,6 +130,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<OpenDatabase> {
       }
     },
     ping: () => ping(db),
+    appliedMigrations,
   }
 }
 
