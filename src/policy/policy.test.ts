@@ -62,3 +62,12 @@ describe('the access policy', () => {
     }
   })
 })
+
+describe('docs/access-policy.md', () => {
+  it('is the ACTIONS table as it stands (run npm run docs:policy after changing it)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { renderAccessPolicyDoc } = await import('./policy-doc.ts')
+    assert.equal(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'access-policy.md'), 'utf8'), renderAccessPolicyDoc())
+  })
+})
