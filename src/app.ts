@@ -175,33 +175,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     return payload
   })
 
-  registerHealthRoutes(app, database)
-  registerSetupRoutes(app, services, deps.setupCode)
-  registerAuthRoutes(app, services)
-  registerAccountRoutes(app, services)
-  registerHomeRoutes(app, services)
-  registerAdminRoutes(app, services)
-  registerAgencyDirectoryRoutes(app, services)
-  registerAuditLogRoutes(app, services)
-  registerOutboxRoutes(app, services)
-  registerApiTokenRoutes(app, services)
-  registerAssessmentTemplateRoutes(app, services)
-  registerEpisodeRoutes(app, services)
-  registerPeopleRoutes(app, services)
-  registerAssessmentRoutes(app, services)
-  registerAssessmentCompletionRoutes(app, services)
-  registerFamilyCopyRoutes(app, services)
-  await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
-  if (config.benchmarkRoutes) registerBenchRoutes(app)
-
-  app.setNotFoundHandler(
-    { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
-    (request: FastifyRequest, reply: FastifyReply) => {
-      if (isApi(request)) return problem(reply, 404, 'Not Found', 'There is nothing at this address.')
-      return reply.render('error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)
-    },
-  )
-
+  // Before the routes: each route takes the error handler in force when it is registered (Fastify), so a handler set
+  // after them would leave every page's 403/404/422 as Fastify's default JSON.
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
       if (error.status === 401) {
@@ -232,6 +207,33 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     if (isApi(request)) return problem(reply, status, httpTitle(status), detail)
     return reply.render('error.njk', { title: httpTitle(status), paragraphs: [detail, 'Nothing has been changed.'] }, status)
   })
+
+  registerHealthRoutes(app, database)
+  registerSetupRoutes(app, services, deps.setupCode)
+  registerAuthRoutes(app, services)
+  registerAccountRoutes(app, services)
+  registerHomeRoutes(app, services)
+  registerAdminRoutes(app, services)
+  registerAgencyDirectoryRoutes(app, services)
+  registerAuditLogRoutes(app, services)
+  registerOutboxRoutes(app, services)
+  registerApiTokenRoutes(app, services)
+  registerAssessmentTemplateRoutes(app, services)
+  registerEpisodeRoutes(app, services)
+  registerPeopleRoutes(app, services)
+  registerAssessmentRoutes(app, services)
+  registerAssessmentCompletionRoutes(app, services)
+  registerFamilyCopyRoutes(app, services)
+  await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
+  if (config.benchmarkRoutes) registerBenchRoutes(app)
+
+  app.setNotFoundHandler(
+    { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
+    (request: FastifyRequest, reply: FastifyReply) => {
+      if (isApi(request)) return problem(reply, 404, 'Not Found', 'There is nothing at this address.')
+      return reply.render('error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)
+    },
+  )
 
   return app
 }
