@@ -221,6 +221,10 @@ for (const kind of databaseKinds()) {
       assert.match(textOf(found.body, 'table'), /Amira Okonkwo/)
       assert.doesNotMatch(found.body, /943 476 5919|LS6 2AB/, 'only what is needed to recognise her')
       assert.equal(linkTo(found.body, /Use this person/), paths.episodes.start({ personId: family.amira }), 'use this person points at the existing record')
+      // She may start early help with the record she found, though she has no episode about Amira yet.
+      const reuse = await visitorBrowser.get(paths.episodes.start({ personId: family.amira }))
+      assert.equal(reuse.statusCode, 200, 'a practitioner from another agency can reuse the record found by the search')
+      assert.match(reuse.body, /Amira Okonkwo/)
       assert.equal(await countPersons(), 3, 'told once: no duplicate was created')
     })
 

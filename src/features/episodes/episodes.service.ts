@@ -165,8 +165,10 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
     if (!query.personId) throw new DomainRuleError('Start an episode from a child’s record or a family’s household page.')
     const person = await repository.findPerson(trx, authorityId, query.personId)
     if (!person) throw new NotFoundError('There is no such person.')
-    const relationship = await repository.findPersonRelationship(trx, authorityId, person.id, actor.userId)
-    await allowWithin(trx, context, { action: 'person.view', resource: { authorityId, relationship }, recordType: 'person', recordId: person.id, purpose: 'start an episode' })
+    // Tell it once: a practitioner who found an existing person in the duplicate search may start early help for
+    // them without a prior relationship (the search showed who it is; starting puts them on the new episode's team and
+    // no further). A whole household, which would show its other members, still needs a relationship to it.
+    await allowWithin(trx, context, { action: 'episode.start', resource: { authorityId }, recordType: 'person', recordId: person.id, purpose: 'start an episode' })
     return { person, household: null, members: [] }
   }
 
