@@ -3,7 +3,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { DatabaseStartError, openDatabase } from './db/database.ts'
 import { newSetupCode } from './features/setup/setup.service.ts'
-import { demoSignIn as describeDemo, seedDemoAuthority } from './features/demo/demo.seed.ts'
+import { demoSignIn as describeDemo, seedDemoAuthority, type DemoSignIn } from './features/demo/demo.seed.ts'
 import { startJobs } from './jobs/jobs.ts'
 
 /** loadConfig → openDatabase → buildApp → listen; closes cleanly on SIGINT/SIGTERM. */
@@ -15,9 +15,12 @@ async function main(argv: string[]): Promise<void> {
   let setupCode: string | undefined
   const services = await import('./features/setup/setup.repository.ts')
   const empty = (await services.countAuthorities(database.db)) === 0
-  let demoSignIn: Awaited<ReturnType<typeof seedDemoAuthority>> | undefined
+  let demoSignIn: DemoSignIn | undefined
+  let demoSeconds: number | undefined
   if (empty && config.demo) {
-    demoSignIn = await seedDemoAuthority(database.db)
+    const seeded = await seedDemoAuthority(database.db, { config })
+    demoSignIn = seeded
+    demoSeconds = seeded.seconds
   } else if (config.demo) {
     demoSignIn = describeDemo()
   } else if (empty) {
@@ -58,6 +61,13 @@ async function main(argv: string[]): Promise<void> {
   if (demoSignIn) {
     lines.push('', `DEMO with fictional data: ${demoSignIn.authorityName}. Sign in at ${url}/sign-in as:`)
     for (const account of demoSignIn.accounts) lines.push(`    ${account.email}  password: ${account.password}  (${account.roles})`)
+    const { caseload } = demoSignIn
+    lines.push(
+      '',
+      `The demo families (${caseload.families.join(', ')}) are on the caseload of ${caseload.practitionerEmail}: sign in as them and open Episodes.`,
+      `${caseload.contributorEmail} has been asked to add to the Kettering family's assessment.`,
+    )
+    if (demoSeconds !== undefined) lines.push(`(Demo data created in ${demoSeconds.toFixed(1)} s.)`)
     lines.push('')
   }
   process.stdout.write(`${lines.join('\n')}\n`)

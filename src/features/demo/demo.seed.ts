@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks'
 import type { Kysely } from 'kysely'
+import { loadConfig, type Config } from '../../config.ts'
 import type { Database, Role } from '../../db/schema.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { hashPassword } from '../../lib/passwords.ts'
@@ -6,13 +8,28 @@ import type { AgencyKind } from '../agencies/agency-kinds.ts'
 import { insertAgency, insertLocality, replaceAgencies } from '../admin/admin.repository.ts'
 import { insertAuthority, insertUser, insertUserRoles } from '../setup/setup.repository.ts'
 import { installShippedTemplates } from '../assessments/templates.service.ts'
+import { seedDemoFamilies, type DemoFamily } from './demo.families.ts'
 
-export type DemoSignIn = { authorityName: string; accounts: { email: string; password: string; roles: string }[] }
+export type DemoSignIn = {
+  authorityName: string
+  accounts: { email: string; password: string; roles: string }[]
+  /** The practitioner whose caseload holds the demo families, and who else is on one of their episodes. */
+  caseload: { practitionerEmail: string; families: string[]; contributorEmail: string }
+}
+
+/** What seeding created, for the demo test and the start-up message. */
+export type DemoSeed = DemoSignIn & { families: DemoFamily[]; seconds: number }
 
 /** Every demo account has this password: the data is fictional and the banner says so on every page. */
 export const DEMO_PASSWORD = 'northshire-demo-only'
 
 const AUTHORITY_NAME = 'Northshire Council (demo)'
+
+/** The demo practitioner: a family support worker, lead professional for every demo family. */
+export const DEMO_PRACTITIONER_EMAIL = 'familysupport@northshire.example'
+/** Asked to add to the Kettering family's assessment, so the Kettering episode is on her list too. */
+export const DEMO_CONTRIBUTOR_EMAIL = 'healthvisitor@northshire.example'
+const DEMO_FAMILY_NAMES = ['Marsh', 'Kettering', 'Whitlow', 'Ashdown']
 
 const LOCALITIES = ['Northshire Central', 'Riverside', 'Moorland', 'Coastal'] as const
 type LocalityName = (typeof LOCALITIES)[number]
@@ -54,10 +71,19 @@ const ACCOUNTS: readonly DemoAccount[] = [
   { name: 'Dee Family Support', email: 'familysupport@northshire.example', roles: ['practitioner'], agencies: ['Family Lives Northshire'] },
 ]
 
-/** Fills an empty database with a fictional authority. Returns how to sign in. */
-export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Date()): Promise<DemoSignIn> {
+/**
+ * Fills an empty database with a fictional authority, then records the demo families through the real services as the
+ * demo practitioner. Returns how to sign in and what was created. Runs once, on an empty database: if recording the
+ * families fails, the authority is already there, so the demo's data folder must be deleted before trying again.
+ */
+export async function seedDemoAuthority(db: Kysely<Database>, options: { config?: Config; now?: Date } = {}): Promise<DemoSeed> {
+  const started = performance.now()
+  const now = options.now ?? new Date()
+  const config = options.config ?? loadConfig({ DEMO: 'true', LOG_LEVEL: 'silent' })
   const passwordHash = await hashPassword(DEMO_PASSWORD)
   const authorityId = uuidv7()
+  const agencyIds = new Map<string, string>()
+  const users = new Map<string, { userId: string; account: DemoAccount; agencyIds: string[] }>()
   await db.transaction().execute(async trx => {
     await insertAuthority(trx, { id: authorityId, name: AUTHORITY_NAME, nation: 'england', isDemo: true })
     await installShippedTemplates(trx, authorityId, now)
@@ -67,7 +93,6 @@ export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Da
       localityIds.set(name, id)
       await insertLocality(trx, { authorityId, id, name, at: now })
     }
-    const agencyIds = new Map<string, string>()
     for (const agency of AGENCIES) {
       const id = uuidv7()
       agencyIds.set(agency.name, id)
@@ -91,9 +116,30 @@ export async function seedDemoAuthority(db: Kysely<Database>, now: Date = new Da
       await insertUserRoles(trx, authorityId, userId, account.roles)
       const ids = account.agencies.map(name => agencyIds.get(name)).filter((id): id is string => id !== undefined)
       await replaceAgencies(trx, authorityId, userId, ids, now)
+      users.set(account.email, { userId, account, agencyIds: ids })
     }
   })
-  return demoSignIn()
+  const practitioner = users.get(DEMO_PRACTITIONER_EMAIL)
+  const healthVisitor = users.get(DEMO_CONTRIBUTOR_EMAIL)
+  if (!practitioner || !healthVisitor) throw new Error('demo seed: the demo practitioner or health visitor account is missing')
+  let families: DemoFamily[]
+  try {
+    families = await seedDemoFamilies(
+      db,
+      config,
+      {
+        authorityId,
+        practitioner: { userId: practitioner.userId, name: practitioner.account.name, email: practitioner.account.email, agencyIds: practitioner.agencyIds },
+        healthVisitorUserId: healthVisitor.userId,
+        agencyIds,
+      },
+      now,
+    )
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(`The demo families could not be recorded (${reason}). Delete the demo's data folder and start the demo again.`, { cause: error })
+  }
+  return { ...demoSignIn(), families, seconds: (performance.now() - started) / 1000 }
 }
 
 /** How to sign in to the demo: printed at every start of `npm run demo`, not only the first. */
@@ -101,5 +147,6 @@ export function demoSignIn(): DemoSignIn {
   return {
     authorityName: AUTHORITY_NAME,
     accounts: ACCOUNTS.map(account => ({ email: account.email, password: DEMO_PASSWORD, roles: account.roles.join(', ') })),
+    caseload: { practitionerEmail: DEMO_PRACTITIONER_EMAIL, families: DEMO_FAMILY_NAMES, contributorEmail: DEMO_CONTRIBUTOR_EMAIL },
   }
 }

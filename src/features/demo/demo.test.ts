@@ -5,15 +5,32 @@ import { sql } from 'kysely'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { Browser, buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.ts'
 import { buildAuthority, buildUser } from '../../../test/helpers/builders.ts'
-import { DEMO_PASSWORD, seedDemoAuthority } from './demo.seed.ts'
+import { isValidNhsNumber } from '../../lib/nhs-number.ts'
+import { DEMO_CONTRIBUTOR_EMAIL, DEMO_PASSWORD, DEMO_PRACTITIONER_EMAIL, seedDemoAuthority, type DemoSeed } from './demo.seed.ts'
+
+async function signedIn(t: TestApp, email: string): Promise<Browser> {
+  const browser = new Browser(t.app)
+  await browser.get('/sign-in')
+  const response = await browser.post('/sign-in', { email, password: DEMO_PASSWORD })
+  assert.equal(response.statusCode, 303, `${email} could not sign in`)
+  return browser
+}
+
+function referencesOn(body: string): string[] {
+  return load(body)('table tbody tr')
+    .map((_index, row) => load(row)('td, th').first().text().trim())
+    .get()
+}
 
 for (const kind of databaseKinds()) {
   describe(`demo authority (${kind})`, () => {
     let t: TestApp
-    let accounts: Awaited<ReturnType<typeof seedDemoAuthority>>['accounts']
+    let seeded: DemoSeed
+    let accounts: DemoSeed['accounts']
     before(async () => {
       t = await buildTestApp(kind)
-      accounts = (await seedDemoAuthority(t.database.db)).accounts
+      seeded = await seedDemoAuthority(t.database.db, { config: t.config })
+      accounts = seeded.accounts
     })
     after(() => t.close())
 
@@ -41,6 +58,132 @@ for (const kind of databaseKinds()) {
       assert.match(load(home.body)('.onestory-demo-banner').text(), /[Dd]emo/)
       const directory = await browser.get('/agencies')
       assert.match(load(directory.body)('.onestory-demo-banner').text(), /[Dd]emo/)
+    })
+
+    it('records the demo families through the services, quickly', context => {
+      assert.deepEqual(seeded.families.map(family => family.familyName), ['Marsh', 'Kettering', 'Whitlow', 'Ashdown'])
+      assert.deepEqual(seeded.caseload.families, ['Marsh', 'Kettering', 'Whitlow', 'Ashdown'])
+      assert.ok(seeded.seconds < 20, `demo seeding took ${seeded.seconds.toFixed(1)} s`)
+      context.diagnostic(`demo seeding (${kind}): ${seeded.seconds.toFixed(2)} s`)
+    })
+
+    it('gives every demo person a fictional postcode and a valid NHS number in the 999 test range', async () => {
+      const people = await t.database.db.selectFrom('persons').select(['familyName', 'postcode', 'nhsNumber', 'dateOfBirth']).execute()
+      assert.equal(people.length, 11, 'the four families: 11 people')
+      for (const person of people) {
+        assert.match(person.postcode ?? '', /^NX[0-9] [0-9][A-Z]{2}$/, `${person.familyName}: postcode ${person.postcode}`)
+        assert.ok(person.nhsNumber?.startsWith('999') && isValidNhsNumber(person.nhsNumber), `${person.familyName}: NHS number ${person.nhsNumber}`)
+      }
+      assert.equal(new Set(people.map(person => person.nhsNumber)).size, people.length)
+    })
+
+    it('has each family at its stage: assessment in progress, signed off, safeguarding referral, consent refused', async () => {
+      const db = t.database.db
+      const episodeOf = (name: string) => {
+        const family = seeded.families.find(item => item.familyName === name)
+        assert.ok(family, `no demo family ${name}`)
+        return db.selectFrom('episodes').selectAll().where('id', '=', family.episodeId).executeTakeFirstOrThrow()
+      }
+      const users = new Map((await db.selectFrom('users').select(['id', 'email']).execute()).map(user => [user.email, user.id]))
+
+      // Kettering: separated parents, both with parental responsibility; both consented; assessment in progress.
+      const kettering = await episodeOf('Kettering')
+      assert.equal(kettering.status, 'assessment')
+      const children = await db
+        .selectFrom('episodePeople as ep')
+        .innerJoin('persons as p', 'p.id', 'ep.personId')
+        .select(['p.givenNames', 'p.dateOfBirth', 'ep.role'])
+        .where('ep.episodeId', '=', kettering.id)
+        .where('ep.role', '=', 'child')
+        .execute()
+      const ages = children.map(child => Math.floor((Date.now() - new Date(String(child.dateOfBirth)).getTime()) / (365.25 * 86_400_000))).sort()
+      assert.deepEqual(ages, [6, 9])
+      const parents = await db
+        .selectFrom('relationships as r')
+        .innerJoin('persons as p', 'p.id', 'r.relatedPersonId')
+        .innerJoin('householdMembers as hm', 'hm.personId', 'p.id')
+        .select(['p.givenNames', 'r.kind', 'hm.householdId'])
+        .where('r.personId', 'in', (await db.selectFrom('episodePeople').select('personId').where('episodeId', '=', kettering.id).where('role', '=', 'child').execute()).map(row => row.personId))
+        .where('r.parentalResponsibility', '=', true)
+        .execute()
+      const mother = parents.filter(row => row.kind === 'mother').map(row => row.householdId)
+      const father = parents.filter(row => row.kind === 'father').map(row => row.householdId)
+      assert.ok(mother.length > 0 && father.length > 0, 'both parents have parental responsibility')
+      assert.ok(!father.some(household => mother.includes(household)), 'the father lives in another household')
+      const ketteringConsents = await db.selectFrom('consents').selectAll().where('episodeId', '=', kettering.id).execute()
+      assert.deepEqual(ketteringConsents.map(consent => [consent.decision, consent.giverKind, consent.toAssess]), [['given', 'parent_carer', true], ['given', 'parent_carer', true]])
+      const ketteringAssessment = await db.selectFrom('assessments').selectAll().where('episodeId', '=', kettering.id).executeTakeFirstOrThrow()
+      assert.equal(ketteringAssessment.status, 'in_progress')
+      const scored = await db.selectFrom('assessmentElements').select(['elementKey']).where('assessmentId', '=', ketteringAssessment.id).where('practitionerScore', 'is not', null).execute()
+      assert.ok(scored.length >= 4, `expected several scored elements, found ${scored.length}`)
+      const contributors = await db.selectFrom('assessmentContributors').select(['userId']).where('assessmentId', '=', ketteringAssessment.id).execute()
+      assert.deepEqual(contributors.map(row => row.userId), [users.get(DEMO_CONTRIBUTOR_EMAIL)])
+
+      // Marsh: a young person of 15 consented herself, judged Gillick competent; signed off, multi-agency.
+      const marsh = await episodeOf('Marsh')
+      assert.equal(marsh.status, 'support')
+      assert.equal(marsh.outcome, 'multi_agency')
+      const marshConsent = await db.selectFrom('consents').selectAll().where('episodeId', '=', marsh.id).executeTakeFirstOrThrow()
+      assert.equal(marshConsent.giverKind, 'young_person')
+      assert.equal(marshConsent.competenceBasis, 'gillick')
+      assert.ok(marshConsent.competenceReasoning)
+      const marshAssessment = await db.selectFrom('assessments').selectAll().where('episodeId', '=', marsh.id).executeTakeFirstOrThrow()
+      assert.equal(marshAssessment.status, 'completed')
+      assert.equal(marshAssessment.outcome, 'multi_agency')
+
+      // Ashdown: the checklist led to a safeguarding referral, recorded with its outcome.
+      const ashdown = await episodeOf('Ashdown')
+      assert.equal(ashdown.safeguardingFlag, true)
+      assert.equal(ashdown.status, 'closed')
+      assert.equal(ashdown.outcome, 'safeguarding_referral')
+      const checklist = await db.selectFrom('episodeChecklists').selectAll().where('episodeId', '=', ashdown.id).executeTakeFirstOrThrow()
+      assert.equal(checklist.outcome, 'safeguarding_referral')
+      const referral = await db.selectFrom('safeguardingReferrals').selectAll().where('episodeId', '=', ashdown.id).executeTakeFirstOrThrow()
+      assert.equal(referral.referredTo, 'childrens_social_care')
+      assert.ok(referral.outcome && referral.outcomeRecordedAt)
+
+      // Whitlow: consent refused, the episode ended.
+      const whitlow = await episodeOf('Whitlow')
+      assert.equal(whitlow.status, 'closed')
+      assert.equal(whitlow.outcome, 'consent_refused')
+
+      // Everything was done by the demo practitioner, through the access layer: audited, never refused.
+      const audit = await db.selectFrom('auditEvents').select(['outcome', 'actorUserId']).where('action', 'like', 'episode.%').execute()
+      assert.ok(audit.length > 10)
+      assert.ok(audit.every(event => event.outcome === 'allowed' && event.actorUserId === users.get(DEMO_PRACTITIONER_EMAIL)))
+      const started = await db.selectFrom('episodes').select(['startedAt']).execute()
+      assert.ok(started.every(row => new Date(row.startedAt).getTime() < Date.now()), 'episodes started in the past')
+    })
+
+    it('shows the families on the demo practitioner’s /episodes, the Kettering episode to the health visitor, and nothing to a colleague not on them', async () => {
+      const references = seeded.families.map(family => family.reference)
+      const practitioner = await signedIn(t, DEMO_PRACTITIONER_EMAIL)
+      const list = await practitioner.get('/episodes')
+      assert.equal(list.statusCode, 200)
+      assert.deepEqual(referencesOn(list.body).sort(), [...references].sort())
+      for (const family of seeded.families) {
+        const page = await practitioner.get(`/episodes/${family.episodeId}`)
+        assert.equal(page.statusCode, 200, `episode page of the ${family.familyName} family`)
+      }
+      for (const name of ['Marsh', 'Kettering']) {
+        const family = seeded.families.find(item => item.familyName === name)
+        assert.ok(family)
+        const assessment = await practitioner.get(`/episodes/${family.episodeId}/assessment`)
+        assert.equal(assessment.statusCode, 200, `assessment of the ${name} family`)
+      }
+
+      const kettering = seeded.families.find(item => item.familyName === 'Kettering')
+      assert.ok(kettering)
+      const healthVisitor = await signedIn(t, DEMO_CONTRIBUTOR_EMAIL)
+      assert.deepEqual(referencesOn((await healthVisitor.get('/episodes')).body), [kettering.reference])
+
+      const colleague = await signedIn(t, 'senco@northshire.example')
+      const theirs = await colleague.get('/episodes')
+      assert.equal(theirs.statusCode, 200)
+      assert.deepEqual(referencesOn(theirs.body), [])
+      for (const reference of references) assert.ok(!theirs.body.includes(reference))
+      const refused = await colleague.get(`/episodes/${kettering.episodeId}`)
+      assert.equal(refused.statusCode, 403)
     })
 
     it('never lets an account of a real authority skip the authenticator app, even if flagged', async () => {
