@@ -95,3 +95,27 @@ function capitalise(value: string): string {
   const withoutArticle = value.replace(/^(an|a|the|your) /, '')
   return withoutArticle.charAt(0).toUpperCase() + withoutArticle.slice(1)
 }
+
+/** What a form posted, kept to show it again after an error: bounded strings and lists of strings, never the CSRF token. */
+export type SubmittedValues = Record<string, string | string[]>
+
+export function submittedValues(body: unknown): SubmittedValues {
+  const values: SubmittedValues = {}
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return values
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key === '_csrf' || key === '__proto__') continue
+    if (typeof value === 'string') values[key] = value.slice(0, 10_000)
+    else if (Array.isArray(value)) values[key] = value.filter((item): item is string => typeof item === 'string').slice(0, 100).map(item => item.slice(0, 10_000))
+  }
+  return values
+}
+
+/** As submittedValues, keeping only the first value of each field: for forms whose fields are all single. */
+export function submittedText(body: unknown): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const [key, value] of Object.entries(submittedValues(body))) {
+    const first = Array.isArray(value) ? value[0] : value
+    if (first !== undefined) values[key] = first
+  }
+  return values
+}

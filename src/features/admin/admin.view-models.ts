@@ -3,6 +3,7 @@ import { ROLE_NAMES, ROLES } from '../../policy/actor.ts'
 import { paths } from '../../paths.ts'
 import { AGENCY_KINDS, agencyKindName } from '../agencies/agency-kinds.ts'
 import type { Agency, AuthoritySettings, UserDetail, UserListItem } from './admin.service.ts'
+import { submittedValues } from '../../lib/validation.ts'
 
 // Pure functions from service results to the arguments of GOV.UK macros. Nothing here sees a secret: the service
 // returns account details without password hashes, authenticator secrets or recovery codes.
@@ -10,17 +11,7 @@ import type { Agency, AuthoritySettings, UserDetail, UserListItem } from './admi
 export type FormValues = Record<string, string | string[]>
 
 /** What the browser sent, kept to show again: strings and lists of strings only. */
-export function submittedValues(body: unknown): FormValues {
-  const values: FormValues = {}
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return values
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (key === '_csrf' || key === '__proto__') continue
-    if (typeof value === 'string') values[key] = value.slice(0, 5000)
-    else if (Array.isArray(value))
-      values[key] = value.filter((item): item is string => typeof item === 'string').map(item => item.slice(0, 200))
-  }
-  return values
-}
+export { submittedValues }
 
 export function listOf(value: string | string[] | undefined): string[] {
   if (value === undefined) return []

@@ -1,6 +1,7 @@
 import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
 import type { ApprovalQueueItem, CompletionAssessment, FamilyCopyRecord, MissingStep } from './assessment-completion.service.ts'
+import { submittedText } from '../../lib/validation.ts'
 
 // Pure functions from records to GOV.UK macro arguments for the outcome, approval and family-copy pages.
 
@@ -96,15 +97,7 @@ export function dateItems(prefix: string, values: Values, hasError: boolean) {
 }
 
 /** Form values as strings, for putting back into a form. */
-export function submitted(body: unknown): Record<string, string> {
-  const values: Record<string, string> = {}
-  if (typeof body !== 'object' || body === null) return values
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string') values[key] = value
-    else if (Array.isArray(value) && typeof value[0] === 'string') values[key] = value[0]
-  }
-  return values
-}
+export { submittedText as submitted }
 
 function escape(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')

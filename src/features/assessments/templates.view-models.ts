@@ -10,6 +10,7 @@ import {
   questionField,
 } from './templates.editor.ts'
 import type { TemplateFamily, TemplateVersion, TemplateVersionSummary } from './templates.service.ts'
+import { submittedText } from '../../lib/validation.ts'
 
 // Pure functions from template versions to what the pages show (GOV.UK macro arguments and plain view-models).
 
@@ -163,15 +164,6 @@ export function editorView(content: TemplateContent, values: Values, errors: Fie
 }
 
 /** Submitted form values, kept for re-display: strings only (a repeated field keeps its first value). */
-export function submittedValues(body: unknown): Record<string, string> {
-  const values: Record<string, string> = {}
-  if (typeof body !== 'object' || body === null) return values
-  for (const [key, value] of Object.entries(body)) {
-    if (key === '_csrf') continue
-    const first = Array.isArray(value) ? value[0] : value
-    if (typeof first === 'string') values[key] = first.slice(0, 10_000)
-  }
-  return values
-}
+export { submittedText as submittedValues }
 
 export type { FieldError }

@@ -3,6 +3,7 @@ import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import { AGENCY_KINDS, agencyKindPlural } from '../agencies/agency-kinds.ts'
 import type { ChecklistQuestion } from '../assessments/template-content.ts'
 import type { ConsentRecord, EpisodeDetail, EpisodeListItem, ReferralRecord, SafeguardingContacts } from './episodes.service.ts'
+import { submittedValues } from '../../lib/validation.ts'
 
 // Pure functions from domain records to GOV.UK macro arguments and plain labels.
 
@@ -204,16 +205,7 @@ export function checklistQuestionsView(questions: readonly ChecklistQuestion[], 
 }
 
 /** Form values as sent, for re-rendering a form: strings and lists of strings only. */
-export function submitted(body: unknown): Record<string, string | string[]> {
-  const values: Record<string, string | string[]> = {}
-  if (typeof body !== 'object' || body === null) return values
-  for (const [key, value] of Object.entries(body)) {
-    if (key === '_csrf') continue
-    if (typeof value === 'string') values[key] = value.slice(0, 10_000)
-    else if (Array.isArray(value)) values[key] = value.filter((item): item is string => typeof item === 'string').slice(0, 100)
-  }
-  return values
-}
+export { submittedValues as submitted }
 
 export function dateParts(iso: string | null | undefined, prefix: string): Record<string, string> {
   if (!iso) return {}

@@ -3,6 +3,7 @@ import { paths } from '../../paths.ts'
 import { genogramSvg } from './genogram.ts'
 import { displayDate, postcodeDistrict } from './person-details.ts'
 import type { EpisodeSummary, HouseholdMember, LikelyPerson, Person, Relationship } from './people.service.ts'
+import { submittedText } from '../../lib/validation.ts'
 
 // Pure functions from domain records to GOV.UK macro arguments.
 
@@ -142,15 +143,8 @@ export function personValues(person: Person): FormValues {
   }
 }
 
-/** What was typed, kept for the form (strings only; anything else is dropped). */
-export function submittedValues(body: unknown): FormValues {
-  const values: FormValues = {}
-  if (typeof body !== 'object' || body === null) return values
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string' && key !== '_csrf') values[key] = value.slice(0, 2000)
-  }
-  return values
-}
+/** What was typed, kept for the form. */
+export { submittedText as submittedValues }
 
 export function compareRows(first: Person, second: Person) {
   const firstRows = personSummaryRows(first)
