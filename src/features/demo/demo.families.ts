@@ -568,7 +568,7 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
     const episode = await services.episodes.start(context, { householdId: home, childIds: [kyle], adultIds: [sophie] })
     const answers = { 'child-development-concerns': 'yes', 'parents-and-carers-concerns': 'yes', 'family-and-environment-concerns': 'yes', 'needs-beyond-one-service': 'yes', 'risk-of-significant-harm': 'yes' } as const
     const notes = 'At the parenting group Kyle told me his mum’s partner hurt him last night. He had a bruise on his upper arm that he did not want to talk about.'
-    // The checklist cannot be saved with this outcome until the referral is recorded: the episode is flagged first.
+    // The checklist is kept and the episode flagged, but early help does not end until the referral is recorded.
     const first = await step.checklist(episode.id, answers, 'safeguarding_referral', notes)
     if (!first.needsReferral) throw new Error('demo seed: the checklist was expected to ask for the referral first')
     clock.at(6, 11, 40)
@@ -582,8 +582,6 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
       spokeTo: 'Duty social worker, Northshire Children’s Front Door',
       outcome: null,
     })
-    clock.at(6, 11, 50)
-    await step.checklist(episode.id, answers, 'safeguarding_referral', notes)
     clock.at(5, 16)
     const form = await services.episodes.referralOutcomeForm(context, episode.id, referralId)
     await services.episodes.recordReferralOutcome(context, episode.id, referralId, {

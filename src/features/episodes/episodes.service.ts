@@ -307,13 +307,6 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
         if (riskYes && input.outcome !== 'safeguarding_referral') {
           throw new DomainRuleError('You answered yes to risk of significant harm: the outcome must be a safeguarding referral', 'outcome')
         }
-        const referrals = await repository.listReferrals(trx, authorityId, episode.id)
-        if (input.outcome === 'safeguarding_referral' && referrals.length === 0) {
-          // Never let the checklist stand in for the referral: flag the episode now and send the user to make it.
-          if (!episode.safeguardingFlag) await repository.updateEpisodeState(trx, authorityId, episode.id, { safeguardingFlag: true })
-          note.details = { checklist: 'not saved: referral needed first', safeguardingFlag: true }
-          return { outcome: input.outcome, needsReferral: true }
-        }
         const checklist = { templateVersionId: episode.templateVersionId, answers, outcome: input.outcome, notes: input.notes, recordedByUserId: actor.userId, recordedAt: clock.now() }
         const saved = input.version === 0
           ? await repository.insertChecklist(trx, authorityId, episode.id, checklist)
@@ -321,6 +314,14 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
         if (!saved) {
           const current = await repository.findChecklist(trx, authorityId, episode.id)
           throw new StaleEpisodeEditError('Someone else saved this checklist after you opened it', current)
+        }
+        const referrals = await repository.listReferrals(trx, authorityId, episode.id)
+        if (input.outcome === 'safeguarding_referral' && referrals.length === 0) {
+          // Never let the checklist stand in for the referral: the answers are kept, the episode is flagged now and
+          // stays open, shouting that no referral is recorded, until the referral is recorded (which then ends it).
+          await repository.updateEpisodeState(trx, authorityId, episode.id, { safeguardingFlag: true })
+          note.details = { checklistOutcome: input.outcome, riskOfSignificantHarm: riskYes, referral: 'needed first', safeguardingFlag: true }
+          return { outcome: input.outcome, needsReferral: true }
         }
         await repository.updateEpisodeState(trx, authorityId, episode.id, nextStateAfterChecklist(input.outcome, episode, await repository.hasActiveConsentToAssess(trx, authorityId, episode.id), clock.now()))
         note.details = { checklistOutcome: input.outcome, riskOfSignificantHarm: riskYes }
@@ -343,7 +344,10 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
           throw new DomainRuleError('The date and time of the referral must be now or in the past', 'referredOn-day')
         }
         await repository.insertReferral(trx, { authorityId: actor.authorityId, id, episodeId: episode.id, ...input, recordedByUserId: actor.userId, recordedAt: clock.now() })
-        await repository.updateEpisodeState(trx, actor.authorityId, episode.id, { safeguardingFlag: true })
+        // A checklist that concluded "safeguarding referral" was waiting for this referral: early help ends here.
+        const checklist = await repository.findChecklist(trx, actor.authorityId, episode.id)
+        const ends = checklist?.outcome === 'safeguarding_referral' && episode.status !== 'closed'
+        await repository.updateEpisodeState(trx, actor.authorityId, episode.id, ends ? nextStateAfterChecklist('safeguarding_referral', episode, false, clock.now()) : { safeguardingFlag: true })
         note.details = { referralId: id, referredTo: input.referredTo, method: input.method }
         return id
       },
