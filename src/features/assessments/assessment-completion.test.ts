@@ -9,6 +9,7 @@ import { buildAgency, buildAuthority, buildUser, signIn, type TestUser } from '.
 import { uuidv7 } from '../../lib/ids.ts'
 import { missingForSignOff } from './assessment-completion.service.ts'
 import { expandAbbreviations } from './family-copy.view-models.ts'
+import { renderFamilyCopyPdf } from './family-copy.pdf.ts'
 
 type Scenario = { episodeId: string; assessmentId: string; childId: string; motherId: string }
 
@@ -56,25 +57,77 @@ async function buildScenario(t: TestApp, authorityId: string, assessor: TestUser
   return { episodeId, assessmentId, childId, motherId }
 }
 
-/** The text shown by a PDF's content streams (standard fonts: hex strings inside TJ arrays), read in-process. */
+/**
+ * The text a PDF shows, read in-process: each content stream's TJ strings decoded through the ToUnicode map of the
+ * font in use (the family's copy embeds a font, so the strings are glyph ids, not characters).
+ */
 function pdfText(pdf: Buffer): string {
   const latin = pdf.toString('latin1')
+  const objects = new Map<string, { dict: string; stream: string | null }>()
+  for (const match of latin.matchAll(/(\d+) 0 obj\s*([\s\S]*?)endobj/g)) {
+    const body = match[2] ?? ''
+    const streamAt = body.indexOf('stream\n')
+    let stream: string | null = null
+    if (streamAt !== -1) {
+      const offset = (match.index ?? 0) + match[0].indexOf(body) + streamAt + 'stream\n'.length
+      const end = latin.indexOf('\nendstream', offset)
+      const raw = pdf.subarray(offset, end)
+      try {
+        stream = inflateSync(raw).toString('latin1')
+      } catch {
+        stream = raw.toString('latin1')
+      }
+    }
+    objects.set(match[1] ?? '', { dict: streamAt === -1 ? body : body.slice(0, streamAt), stream })
+  }
+  const unicodeOf = (text: string) => {
+    const hex = text.replace(/\s+/g, '')
+    return Buffer.from(hex.length % 4 === 0 ? hex : `00${hex}`, 'hex').swap16().toString('utf16le')
+  }
+  function cmapOf(fontObject: string): Map<string, string> | null {
+    const reference = objects.get(fontObject)?.dict.match(/\/ToUnicode (\d+) 0 R/)?.[1]
+    const cmap = reference ? objects.get(reference)?.stream : null
+    if (!cmap) return null
+    const map = new Map<string, string>()
+    for (const block of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g)) {
+      for (const pair of (block[1] ?? '').matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F\s]+)>/g)) map.set((pair[1] ?? '').toLowerCase(), unicodeOf(pair[2] ?? ''))
+    }
+    for (const block of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
+      for (const range of (block[1] ?? '').matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\[[^\]]*\]|<[0-9a-fA-F]+>)/g)) {
+        const low = parseInt(range[1] ?? '0', 16)
+        const high = parseInt(range[2] ?? '0', 16)
+        const width = (range[1] ?? '').length
+        const targets = (range[3] ?? '').startsWith('[') ? [...(range[3] ?? '').matchAll(/<([0-9a-fA-F\s]+)>/g)].map(item => unicodeOf(item[1] ?? '')) : null
+        const first = targets ? 0 : parseInt(range[3]?.slice(1, -1) ?? '0', 16)
+        for (let code = low; code <= high; code++) {
+          const key = code.toString(16).padStart(width, '0')
+          map.set(key, targets ? (targets[code - low] ?? '') : String.fromCodePoint(first + code - low))
+        }
+      }
+    }
+    return map
+  }
+  const fontNames = new Map<string, string>()
+  for (const { dict } of objects.values()) {
+    for (const fonts of dict.matchAll(/\/Font\s*<<([^>]*)>>/g)) {
+      for (const entry of (fonts[1] ?? '').matchAll(/\/(\w+) (\d+) 0 R/g)) fontNames.set(entry[1] ?? '', entry[2] ?? '')
+    }
+  }
+  const cmaps = new Map<string, Map<string, string> | null>()
   const lines: string[] = []
-  let index = 0
-  while ((index = latin.indexOf('>>\nstream\n', index)) !== -1) {
-    const start = index + '>>\nstream\n'.length
-    const end = latin.indexOf('\nendstream', start)
-    const raw = pdf.subarray(start, end)
-    let content: string
-    try {
-      content = inflateSync(raw).toString('latin1')
-    } catch {
-      content = raw.toString('latin1')
+  for (const { stream } of objects.values()) {
+    if (!stream || !stream.includes('TJ')) continue
+    let cmap: Map<string, string> | null = null
+    for (const token of stream.matchAll(/\/(\w+) [\d.]+ Tf|\[([^\]]*)\]\s*TJ/g)) {
+      if (token[1]) {
+        const fontObject = fontNames.get(token[1]) ?? ''
+        if (!cmaps.has(fontObject)) cmaps.set(fontObject, cmapOf(fontObject))
+        cmap = cmaps.get(fontObject) ?? null
+        continue
+      }
+      const strings = [...(token[2] ?? '').matchAll(/<([0-9a-fA-F]*)>/g)].map(hex => hex[1] ?? '')
+      lines.push(strings.map(hex => (cmap ? (hex.match(/.{4}/g) ?? []).map(code => cmap?.get(code.toLowerCase()) ?? '').join('') : Buffer.from(hex, 'hex').toString('latin1'))).join(''))
     }
-    for (const match of content.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
-      lines.push([...(match[1] ?? '').matchAll(/<([0-9a-fA-F]*)>/g)].map(hex => Buffer.from(hex[1] ?? '', 'hex').toString('latin1')).join(''))
-    }
-    index = end
   }
   return lines.join('\n')
 }
@@ -393,3 +446,18 @@ for (const kind of databaseKinds()) {
     })
   })
 }
+
+describe('the family’s copy as a PDF', () => {
+  it('spells names outside Western European alphabets right (the font is embedded)', async () => {
+    const document = {
+      title: 'Your family’s copy',
+      subject: 'Common assessment',
+      cover: [{ kind: 'paragraph' as const, text: 'Łucja Nowak, Şükrü Yılmaz and Александра Петрова finished the plan.' }],
+      body: [{ kind: 'heading' as const, level: 2 as const, text: 'What we agreed' }],
+    }
+    const pdf = await renderFamilyCopyPdf(document as Parameters<typeof renderFamilyCopyPdf>[0], { author: 'OneStory', createdAt: new Date() })
+    const text = pdfText(pdf)
+    assert.match(text, /Łucja Nowak, Şükrü Yılmaz and Александра Петрова finished the plan\./)
+    assert.match(text, /What we agreed/)
+  })
+})
