@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database, RelationshipKind } from '../../db/schema.ts'
+import type { Db } from '../../db/database.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { ConflictError, DomainRuleError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts'
 import { isUuid, uuidv7 } from '../../lib/ids.ts'
-import type { Access, AuditNote } from '../../policy/access.ts'
+import { DeniedWithin, type Access, type AuditNote } from '../../policy/access.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import type { Action, RecordRelationship } from '../../policy/policy.ts'
 import * as repository from './people.repository.ts'
@@ -84,7 +85,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   }
 
   /** The actor's relationship to a person, or 404 when there is no such person in their authority. */
-  async function personAccess(authorityId: string, userId: string | null, personId: string): Promise<{ relationship: RecordRelationship; mergedIntoId: string | null }> {
+  async function personAccess(db: Transaction<Database>, authorityId: string, userId: string | null, personId: string): Promise<{ relationship: RecordRelationship; mergedIntoId: string | null }> {
     if (!isUuid(personId)) notFound()
     const person = await repository.findPerson(db, authorityId, personId)
     if (!person) notFound()
@@ -92,30 +93,37 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
     return { relationship, mergedIntoId: person.mergedIntoId }
   }
 
-  async function householdAccess(authorityId: string, userId: string | null, householdId: string): Promise<RecordRelationship> {
+  async function householdAccess(db: Transaction<Database>, authorityId: string, userId: string | null, householdId: string): Promise<RecordRelationship> {
     if (!isUuid(householdId)) notFound()
     const household = await repository.findHousehold(db, authorityId, householdId)
     if (!household) notFound()
     return userId ? repository.householdRelationship(db, authorityId, householdId, userId) : { onTeam: false }
   }
 
+  /**
+   * Decide → work → audit in one transaction. A record-level action names how to read the actor's relationship to the
+   * record; it is read inside the same transaction, so what is decided is what the work sees.
+   */
   function runOn<T>(
     context: RequestContext,
     action: Action,
     authorityId: string,
-    record: { type: string; id: string | null; relationship?: RecordRelationship },
+    record: { type: string; id: string | null; relationship?: (trx: Transaction<Database>) => Promise<RecordRelationship> },
     work: (trx: Transaction<Database>, note: AuditNote) => Promise<T>,
   ): Promise<T> {
-    return access.run(
-      context,
-      {
-        action,
-        resource: { authorityId, ...(record.relationship ? { relationship: record.relationship } : {}) },
-        recordType: record.type,
-        recordId: record.id,
-      },
-      work,
-    )
+    const relationshipOf = record.relationship
+    if (!relationshipOf) {
+      return access.run(context, { action, resource: { authorityId }, recordType: record.type, recordId: record.id }, work)
+    }
+    return access.transaction(context, async trx => {
+      const request = { action, resource: { authorityId, relationship: await relationshipOf(trx) }, recordType: record.type, recordId: record.id }
+      const decision = access.decide(context.actor, action, request.resource)
+      if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
+      const note: AuditNote = {}
+      const result = await work(trx, note)
+      await access.assertWithin(trx, context, request, note)
+      return result
+    })
   }
 
   // ---- the duplicate search ------------------------------------------------------------------------------------
@@ -156,12 +164,19 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
     })
   }
 
+  /** The actor's relationship to a person that was not merged away (a merged one redirects to the kept record). */
+  function relationshipToPerson(authorityId: string, userId: string | null, personId: string) {
+    return async (trx: Transaction<Database>): Promise<RecordRelationship> => {
+      const { relationship, mergedIntoId } = await personAccess(trx, authorityId, userId, personId)
+      if (mergedIntoId) throw new MergedRecordError(await keptRecordOf(trx, authorityId, mergedIntoId))
+      return relationship
+    }
+  }
+
   /** A person's record with their households, relationships, episodes and the merges into it. */
   async function view(context: RequestContext, personId: string) {
     const { authorityId, userId } = actorOf(context)
-    const { relationship, mergedIntoId } = await personAccess(authorityId, userId, personId)
-    if (mergedIntoId) throw new MergedRecordError(await keptRecordOf(authorityId, mergedIntoId))
-    return runOn(context, 'person.view', authorityId, { type: 'person', id: personId, relationship }, async trx => {
+    return runOn(context, 'person.view', authorityId, { type: 'person', id: personId, relationship: relationshipToPerson(authorityId, userId, personId) }, async trx => {
       const person = await repository.findPerson(trx, authorityId, personId)
       if (!person) notFound()
       const households = await repository.listHouseholdsOf(trx, authorityId, personId)
@@ -174,7 +189,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   }
 
   /** Follows merged_into_id to the record that is kept now (a chain of merges ends at one). */
-  async function keptRecordOf(authorityId: string, personId: string): Promise<string> {
+  async function keptRecordOf(db: Db, authorityId: string, personId: string): Promise<string> {
     let current = personId
     for (let step = 0; step < 20; step++) {
       const person = await repository.findPerson(db, authorityId, current)
@@ -186,9 +201,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
 
   async function update(context: RequestContext, personId: string, input: repository.PersonDetails & { version: number }) {
     const { authorityId, userId } = actorOf(context)
-    const { relationship, mergedIntoId } = await personAccess(authorityId, userId, personId)
-    if (mergedIntoId) throw new MergedRecordError(await keptRecordOf(authorityId, mergedIntoId))
-    return runOn(context, 'person.update', authorityId, { type: 'person', id: personId, relationship }, async (trx, note) => {
+    return runOn(context, 'person.update', authorityId, { type: 'person', id: personId, relationship: relationshipToPerson(authorityId, userId, personId) }, async (trx, note) => {
       if (input.nhsNumber) {
         const holder = await repository.findPersonByNhsNumber(trx, authorityId, input.nhsNumber, personId)
         if (holder) throw new DomainRuleError('Another record has this NHS number. If it is the same person, ask a coordinator to merge the records', 'nhsNumber')
@@ -208,12 +221,14 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
 
   async function createHousehold(context: RequestContext, input: { name: string; address: string | null; postcode: string | null; firstPersonId: string | null }) {
     const { authorityId, userId } = actorOf(context)
-    let relationship: RecordRelationship | undefined
-    if (input.firstPersonId) {
-      const found = await personAccess(authorityId, userId, input.firstPersonId)
-      if (found.mergedIntoId) notFound()
-      relationship = found.relationship
-    }
+    const firstPersonId = input.firstPersonId
+    const relationship = firstPersonId
+      ? async (trx: Transaction<Database>) => {
+          const found = await personAccess(trx, authorityId, userId, firstPersonId)
+          if (found.mergedIntoId) notFound()
+          return found.relationship
+        }
+      : undefined
     // Starting a household around someone is a change to them; an empty household is a registration.
     const action: Action = input.firstPersonId ? 'person.update' : 'person.register'
     return runOn(context, action, authorityId, { type: 'household', id: null, ...(relationship ? { relationship } : {}) }, async (trx, note) => {
@@ -229,8 +244,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   /** The family overview: the household, its people (current and past), their relationships and episodes. */
   async function viewHousehold(context: RequestContext, householdId: string) {
     const { authorityId, userId } = actorOf(context)
-    const relationship = await householdAccess(authorityId, userId, householdId)
-    return runOn(context, 'person.view', authorityId, { type: 'household', id: householdId, relationship }, async trx => {
+    return runOn(context, 'person.view', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async trx => {
       const household = await repository.findHousehold(trx, authorityId, householdId)
       if (!household) notFound()
       const members = await repository.listHouseholdMembers(trx, authorityId, householdId)
@@ -246,8 +260,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   /** Adds a person (found by the search, or just registered) to a household. */
   async function addMember(context: RequestContext, householdId: string, personId: string) {
     const { authorityId, userId } = actorOf(context)
-    const relationship = await householdAccess(authorityId, userId, householdId)
-    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship }, async (trx, note) => {
+    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async (trx, note) => {
       if (!isUuid(personId)) notFound()
       const person = await repository.findPerson(trx, authorityId, personId)
       if (!person) throw new DomainRuleError('That person could not be found. Search again', 'personId')
@@ -261,8 +274,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
 
   async function leaveHousehold(context: RequestContext, householdId: string, personId: string) {
     const { authorityId, userId } = actorOf(context)
-    const relationship = await householdAccess(authorityId, userId, householdId)
-    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship }, async (trx, note) => {
+    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async (trx, note) => {
       if (!isUuid(personId)) notFound()
       const left = await repository.leaveHousehold(trx, authorityId, householdId, personId, clock.now())
       if (!left) notFound()
@@ -277,8 +289,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
     input: { personId: string; relatedPersonId: string; kind: RelationshipKind; parentalResponsibility: boolean; description: string | null },
   ) {
     const { authorityId, userId } = actorOf(context)
-    const relationship = await householdAccess(authorityId, userId, householdId)
-    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship }, async (trx, note) => {
+    return runOn(context, 'person.update', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async (trx, note) => {
       if (!RELATIONSHIP_KINDS.includes(input.kind)) throw new DomainRuleError('Choose the relationship', 'kind')
       if (input.personId === input.relatedPersonId) throw new DomainRuleError('Choose two different people', 'relatedPersonId')
       const members = await repository.listHouseholdMembers(trx, authorityId, householdId)
@@ -396,7 +407,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
     compare,
     merge,
     undoMerge,
-    keptRecordOf: (context: RequestContext, personId: string) => keptRecordOf(actorOf(context).authorityId, personId),
+    keptRecordOf: (context: RequestContext, personId: string) => keptRecordOf(db, actorOf(context).authorityId, personId),
   }
 }
 
