@@ -1,45 +1,16 @@
-import { sql } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { AssessmentOutcome, AssessmentStatus, EpisodeStatus } from '../../db/schema.ts'
+import type { AssessmentOutcome, AssessmentStatus, AssessmentsTable, EpisodeStatus } from '../../db/schema.ts'
 
 // All Kysely code for completing a common assessment: outcome, sign-off, manager approval and the family's copy.
 // Every query names the authority it works in.
 
-export type CompletionAssessment = {
-  authorityId: string
-  id: string
-  episodeId: string
-  templateVersionId: string
-  status: AssessmentStatus
-  assessorUserId: string
+/** The assessment row (less its creation time) with the names of the people in it. */
+export type CompletionAssessment = Omit<Selectable<AssessmentsTable>, 'createdAt'> & {
   assessorName: string | null
-  assessorAgencyId: string | null
   assessorAgencyName: string | null
-  explainedAt: string | null
-  explanationNotes: string | null
-  discussionDate: string | null
-  reason: string | null
-  present: string | null
-  conclusions: string | null
-  familyAgreement: 'agrees' | 'partly_agrees' | 'disagrees' | null
-  differencesOfOpinion: string | null
-  solutions: string | null
-  familyCanDo: string | null
-  agreedActions: string | null
-  reviewDate: string | null
-  outcome: AssessmentOutcome | null
-  completionDate: string | null
-  signedOffByUserId: string | null
-  signedOffAt: Date | null
-  approvedByUserId: string | null
   approvedByName: string | null
-  approvedAt: Date | null
-  returnedByUserId: string | null
   returnedByName: string | null
-  returnedAt: Date | null
-  returnComments: string | null
-  updatedAt: Date
-  version: number
 }
 
 export async function findAssessmentByEpisode(db: Db, authorityId: string, episodeId: string): Promise<CompletionAssessment | undefined> {

@@ -31,48 +31,6 @@ export async function findEpisodeRelationship(
   return { onTeam: true, contributorOnly: member.role === 'contributor' }
 }
 
-/** What a practitioner is to a person: registered them, or is on the team of an episode about them. */
-export async function findPersonRelationship(
-  db: Db,
-  authorityId: string,
-  personId: string,
-  userId: string,
-): Promise<RecordRelationship> {
-  const person = await db
-    .selectFrom('persons')
-    .select('createdByUserId')
-    .where('authorityId', '=', authorityId)
-    .where('id', '=', personId)
-    .executeTakeFirst()
-  const team = await db
-    .selectFrom('episodePeople as p')
-    .innerJoin('episodeMembers as m', join =>
-      join.onRef('m.authorityId', '=', 'p.authorityId').onRef('m.episodeId', '=', 'p.episodeId'),
-    )
-    .select('m.role')
-    .where('p.authorityId', '=', authorityId)
-    .where('p.personId', '=', personId)
-    .where('m.userId', '=', userId)
-    .where('m.leftAt', 'is', null)
-    .execute()
-  return {
-    onTeam: team.length > 0,
-    contributorOnly: team.length > 0 && team.every(row => row.role === 'contributor'),
-    createdByActor: person?.createdByUserId === userId,
-  }
-}
-
-/** Whether the user registered the household (households have no team of their own before an episode). */
-export async function householdCreatedBy(db: Db, authorityId: string, householdId: string, userId: string) {
-  const row = await db
-    .selectFrom('households')
-    .select('createdByUserId')
-    .where('authorityId', '=', authorityId)
-    .where('id', '=', householdId)
-    .executeTakeFirst()
-  return row?.createdByUserId === userId
-}
-
 // ---- people to start an episode for ------------------------------------------------------------------------------
 
 export type CandidatePerson = {

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database, EpisodeStatus, ChecklistAnswerRecord } from '../../db/schema.ts'
 import type { Db } from '../../db/database.ts'
 import type { Clock } from '../../lib/clock.ts'
-import { ConflictError, DomainRuleError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts'
+import { ConflictError, DomainRuleError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts'
 import { isUuid, uuidv7 } from '../../lib/ids.ts'
 import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '../../policy/access.ts'
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
@@ -10,6 +10,7 @@ import type { Action, RecordRelationship } from '../../policy/policy.ts'
 import type { ChecklistQuestion } from '../assessments/template-content.ts'
 import { DEFAULT_CHECKLIST } from './default-checklist.ts'
 import * as repository from './episodes.repository.ts'
+import { householdRelationship } from '../people/people.repository.ts'
 import type { ChecklistInput, ConsentInput, ContactsInput, ReferralInput, ReferralOutcomeInput, StartInput, WithdrawalInput } from './episodes.schemas.ts'
 
 export type {
@@ -78,7 +79,7 @@ export type EpisodeDetail = {
  * inside the same transaction.
  */
 export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock; access: Access }) {
-  const { db, clock, access } = deps
+  const { clock, access } = deps
 
   function practitionerOf(context: RequestContext): PractitionerActor {
     const actor = context.actor
@@ -152,14 +153,9 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
       const household = await repository.findHousehold(trx, authorityId, query.householdId)
       if (!household) throw new NotFoundError('There is no such household.')
       const people = await repository.listHouseholdPeople(trx, authorityId, household.id)
-      let onTeam = false
-      let createdByActor = await repository.householdCreatedBy(trx, authorityId, household.id, actor.userId)
-      for (const person of people) {
-        const relationship = await repository.findPersonRelationship(trx, authorityId, person.id, actor.userId)
-        onTeam ||= relationship.onTeam && !relationship.contributorOnly
-        createdByActor ||= relationship.createdByActor === true
-      }
-      await allowWithin(trx, context, { action: 'person.view', resource: { authorityId, relationship: { onTeam, createdByActor } }, recordType: 'household', recordId: household.id, purpose: 'start an episode' })
+      // The same rule, in one query, as the family overview: a household is the people feature's record.
+      const relationship = await householdRelationship(trx, authorityId, household.id, actor.userId)
+      await allowWithin(trx, context, { action: 'person.view', resource: { authorityId, relationship }, recordType: 'household', recordId: household.id, purpose: 'start an episode' })
       return { person: null, household, members: people.map(person => ({ ...person, likelyChild: isLikelyChild(person, today) })) }
     }
     if (!query.personId) throw new DomainRuleError('Start an episode from a child’s record or a family’s household page.')

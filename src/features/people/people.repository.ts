@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { PersonsTable, RelationshipKind } from '../../db/schema.ts'
+import type { PersonDetailsInput } from './people.schemas.ts'
 
 // All Kysely code for people, households, relationships and merges. Every query names the authority it works in, so
 // an id of another authority is simply not found.
@@ -9,27 +10,8 @@ import type { PersonsTable, RelationshipKind } from '../../db/schema.ts'
 
 export type Person = Omit<Selectable<PersonsTable>, 'authorityId' | 'searchName' | 'searchGiven' | 'searchFamily'>
 
-export type PersonDetails = {
-  givenNames: string
-  familyName: string
-  otherNames: string
-  dateOfBirth: string | null
-  expectedDateOfBirth: string | null
-  sex: string | null
-  gender: string | null
-  ethnicity: string | null
-  firstLanguage: string | null
-  interpreterNeeded: boolean
-  disability: string | null
-  address: string | null
-  postcode: string | null
-  phone: string | null
-  email: string | null
-  schoolOrSetting: string | null
-  uniquePupilNumber: string | null
-  nhsNumber: string | null
-  gpPractice: string | null
-}
+/** Everything a practitioner records about a person: the fields the registration and edit forms validate. */
+export type PersonDetails = PersonDetailsInput
 
 export type SearchColumns = { searchName: string; searchGiven: string; searchFamily: string }
 
