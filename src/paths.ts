@@ -105,6 +105,35 @@ export const paths = {
     contributors: (episodeId: string) => `/episodes/${episodeId}/assessment/contributors`,
     contributionDone: (episodeId: string) => `/episodes/${episodeId}/assessment/contribution-done`,
   },
+  /** The team around the family: src/features/team. */
+  team: {
+    show: (episodeId: string) => `/episodes/${episodeId}/team`,
+    whoIsWho: (episodeId: string) => `/episodes/${episodeId}/who-is-who`,
+  },
+  /** The family support plan: src/features/plans. */
+  plans: {
+    show: (episodeId: string) => `/episodes/${episodeId}/plan`,
+  },
+  /** Team meetings, agendas, attendance and minutes: src/features/meetings. */
+  meetings: {
+    list: (episodeId: string) => `/episodes/${episodeId}/meetings`,
+    bankHolidays: () => '/admin/bank-holidays',
+  },
+  /** Reviews and closure: src/features/reviews. */
+  reviews: {
+    list: (episodeId: string) => `/episodes/${episodeId}/reviews`,
+    close: (episodeId: string) => `/episodes/${episodeId}/close`,
+  },
+  /** Case notes, documents and the chronology: src/features/records. */
+  records: {
+    chronology: (episodeId: string) => `/episodes/${episodeId}/chronology`,
+    notes: (episodeId: string) => `/episodes/${episodeId}/notes`,
+    documents: (episodeId: string) => `/episodes/${episodeId}/documents`,
+  },
+  /** A practitioner's own work and the coordinator's dashboard: src/features/my-work. */
+  myWork: {
+    dashboard: () => '/early-help/dashboard',
+  },
   people: {
     find: (query: Record<string, string | undefined> = {}) => withQuery('/people', query),
     register: (query: Record<string, string | undefined> = {}) => withQuery('/people/new', query),

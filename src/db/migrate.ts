@@ -3,6 +3,11 @@ import * as core from './migrations/2026-11-24-01-core.ts'
 import * as people from './migrations/2026-11-25-01-people.ts'
 import * as episodes from './migrations/2026-11-25-02-episodes.ts'
 import * as assessments from './migrations/2026-11-25-03-assessments.ts'
+import * as team from './migrations/2026-11-25-04-team.ts'
+import * as plans from './migrations/2026-11-25-05-plans.ts'
+import * as meetings from './migrations/2026-11-25-06-meetings.ts'
+import * as reviews from './migrations/2026-11-25-07-reviews.ts'
+import * as records from './migrations/2026-11-25-08-records.ts'
 
 /** Explicit, ordered list: migrations are frozen once released and never import application code. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +15,11 @@ const migrations: Record<string, Migration> = {
   '2026-11-25-01-people': people,
   '2026-11-25-02-episodes': episodes,
   '2026-11-25-03-assessments': assessments,
+  '2026-11-25-04-team': team,
+  '2026-11-25-05-plans': plans,
+  '2026-11-25-06-meetings': meetings,
+  '2026-11-25-07-reviews': reviews,
+  '2026-11-25-08-records': records,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -255,6 +255,9 @@ export type EpisodesTable = {
   closedAt: Date | null
   templateVersionId: string | null
   version: Generated<number>
+  reviewWeeks: number | null
+  nextReviewOn: string | null
+  previousEpisodeId: string | null
 }
 
 export type EpisodePeopleTable = {
@@ -273,6 +276,9 @@ export type EpisodeMembersTable = {
   addedByUserId: string | null
   joinedAt: Timestamp
   leftAt: Date | null
+  teamRole: string | null
+  leftReason: string | null
+  leftByUserId: string | null
 }
 
 export type EpisodeReferenceCountersTable = { authorityId: string; year: number; lastNumber: number }
@@ -452,6 +458,377 @@ export type AssessmentFamilyCopiesTable = {
   givenAt: Timestamp
 }
 
+// --- team around the family (src/features/team) ---
+
+export type OutcomesFrameworkKey = 'every_child_matters' | 'wales_core_aims'
+
+export type EarlyHelpSettingsTable = {
+  authorityId: string
+  maxTeamPractitioners: Generated<number>
+  noLeadAlertDays: Generated<number>
+  minutesDueWorkingDays: Generated<number>
+  reviewWeeks: Generated<number>
+  closureApprovalRequired: Generated<boolean>
+  outcomesFramework: ColumnType<OutcomesFrameworkKey, OutcomesFrameworkKey | undefined, OutcomesFrameworkKey>
+  updatedByUserId: string | null
+  updatedAt: Date | null
+  version: Generated<number>
+}
+
+export type FamilyTeamMemberKind = 'family_member' | 'advocate' | 'parent_advice' | 'friend' | 'other_supporter'
+
+export type FamilyTeamMembersTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  personId: string | null
+  name: string
+  kind: FamilyTeamMemberKind
+  relationship: string | null
+  organisation: string | null
+  email: string | null
+  phone: string | null
+  addedByUserId: string
+  joinedAt: Timestamp
+  leftAt: Date | null
+  leftReason: string | null
+  version: Generated<number>
+}
+
+export type TeamChangesTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  change: 'joined' | 'left' | 'role_changed'
+  userId: string | null
+  familyTeamMemberId: string | null
+  memberName: string
+  detail: string | null
+  byUserId: string | null
+  at: Timestamp
+}
+
+export type LeadScope = 'whole_family' | 'adults' | 'children'
+
+export type LeadProfessionalsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  scope: LeadScope
+  userId: string
+  agencyId: string | null
+  appointedVia: 'team_meeting' | 'panel' | 'handover' | 'other'
+  meetingId: string | null
+  familyChose: Generated<boolean>
+  familyPreference: string | null
+  appointedByUserId: string
+  startedAt: Timestamp
+  endedAt: Date | null
+  endedReason: string | null
+  version: Generated<number>
+}
+
+export type LeadHandoversTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  leadProfessionalId: string
+  scope: LeadScope
+  fromUserId: string
+  toUserId: string
+  note: string
+  familyChose: Generated<boolean>
+  familyPreference: string | null
+  requestedByUserId: string
+  requestedAt: Timestamp
+  status: 'pending' | 'acknowledged' | 'declined' | 'cancelled'
+  respondedAt: Date | null
+  responseNote: string | null
+  version: Generated<number>
+}
+
+// --- family support plan (src/features/plans) ---
+
+export type SupportPlansTable = {
+  authorityId: string
+  episodeId: string
+  ifNotAchieved: Generated<string>
+  agreedVersionNumber: Generated<number>
+  changedSinceAgreed: Generated<boolean>
+  createdAt: Timestamp
+  updatedByUserId: string
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type PlanNeedsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  description: string
+  assessmentId: string | null
+  elementKey: string | null
+  subject: string | null
+  outcomeWanted: string
+  frameworkOutcomes: ColumnType<string[], string | undefined, string>
+  position: number
+  createdByUserId: string
+  createdAt: Timestamp
+  removedAt: Date | null
+  version: Generated<number>
+}
+
+export type PlanActionStatus = 'not_started' | 'in_progress' | 'done' | 'not_done'
+export type PlanActionOwnerKind = 'practitioner' | 'agency' | 'family_member'
+
+export type PlanActionsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  needId: string | null
+  what: string
+  ownerKind: PlanActionOwnerKind
+  ownerUserId: string | null
+  ownerAgencyId: string | null
+  ownerFamilyTeamMemberId: string | null
+  ownerName: string
+  dueOn: string
+  status: PlanActionStatus
+  notDoneReason: string | null
+  completedOn: string | null
+  sourceMeetingId: string | null
+  sourceReviewId: string | null
+  createdByUserId: string
+  createdAt: Timestamp
+  updatedAt: Timestamp
+  removedAt: Date | null
+  version: Generated<number>
+}
+
+export type PlanActionUpdatesTable = {
+  authorityId: string
+  id: string
+  actionId: string
+  episodeId: string
+  status: PlanActionStatus | null
+  note: string | null
+  byUserId: string | null
+  byFamilyTeamMemberId: string | null
+  byName: string
+  at: Timestamp
+}
+
+export type PlanVersionsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  number: number
+  content: Json<unknown>
+  changeSummary: Generated<string>
+  agreedByUserId: string
+  agreedAt: Timestamp
+}
+
+export type PlanSignaturesTable = {
+  authorityId: string
+  id: string
+  planVersionId: string
+  signerKind: 'practitioner' | 'family_member' | 'supporter'
+  userId: string | null
+  familyTeamMemberId: string | null
+  signerName: string
+  method: 'on_screen' | 'in_person' | 'on_paper' | 'verbal' | 'email'
+  signedOn: string
+  recordedByUserId: string
+  recordedAt: Timestamp
+}
+
+// --- meetings (src/features/meetings) ---
+
+export type BankHolidaysTable = {
+  authorityId: string
+  holidayOn: string
+  title: string
+  addedByUserId: string
+  addedAt: Timestamp
+}
+
+export type MeetingsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  purpose: 'first_team_meeting' | 'team_meeting' | 'review'
+  startsAt: Timestamp
+  endsAt: Timestamp
+  venueName: string | null
+  venueAddress: string | null
+  neutralVenue: Generated<boolean>
+  accessibilityNotes: string | null
+  remoteLink: string | null
+  status: 'scheduled' | 'cancelled' | 'held'
+  icsUid: string
+  icsSequence: Generated<number>
+  chairUserId: string | null
+  minuteTakerUserId: string | null
+  scheduledByUserId: string
+  createdAt: Timestamp
+  cancelledAt: Date | null
+  cancelReason: string | null
+  version: Generated<number>
+}
+
+export type MeetingInviteesTable = {
+  authorityId: string
+  id: string
+  meetingId: string
+  userId: string | null
+  familyTeamMemberId: string | null
+  name: string
+  email: string | null
+  attendance: 'attended' | 'apologies' | 'did_not_attend' | null
+  invitedAt: Timestamp
+  removedAt: Date | null
+}
+
+export type AgendaItemsTable = {
+  authorityId: string
+  id: string
+  meetingId: string
+  text: string
+  addedByUserId: string | null
+  addedByFamilyTeamMemberId: string | null
+  addedByName: string
+  addedAt: Timestamp
+  removedAt: Date | null
+}
+
+export type MinutesStatus = 'draft' | 'awaiting_approval' | 'approved' | 'circulated'
+
+export type MeetingMinutesTable = {
+  authorityId: string
+  meetingId: string
+  discussion: Generated<string>
+  decisions: Generated<string>
+  familyViews: Generated<string>
+  status: MinutesStatus
+  dueOn: string
+  draftedByUserId: string | null
+  submittedAt: Date | null
+  approvedByUserId: string | null
+  approvedAt: Date | null
+  circulatedAt: Date | null
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type OutboxAttachmentsTable = {
+  outboxId: string
+  position: number
+  fileName: string
+  contentType: string
+  content: Uint8Array
+}
+
+// --- reviews and closure (src/features/reviews) ---
+
+export type ReviewDecision = 'continue' | 'revise_plan' | 'step_up_panel' | 'step_up_social_care' | 'close'
+
+export type ReviewsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  meetingId: string | null
+  heldOn: string
+  status: 'draft' | 'completed'
+  summary: Generated<string>
+  familyViews: Generated<string>
+  decision: ReviewDecision | null
+  decisionReason: string | null
+  recordedByUserId: string
+  createdAt: Timestamp
+  completedAt: Date | null
+  version: Generated<number>
+}
+
+export type DistanceScoresTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  occasion: 'review' | 'closure'
+  reviewId: string | null
+  elementKey: string
+  subject: string
+  score: number
+  recordedByUserId: string
+  recordedAt: Timestamp
+}
+
+export type ReviewProgressTable = {
+  authorityId: string
+  reviewId: string
+  itemKind: 'action' | 'need'
+  itemId: string
+  progress: string
+  comment: string | null
+}
+
+export type ClosureReason = 'needs_met' | 'stepped_up_social_care' | 'consent_withdrawn' | 'moved_out_of_area' | 'disengaged' | 'other'
+
+export type EpisodeClosuresTable = {
+  authorityId: string
+  episodeId: string
+  reason: ClosureReason
+  reasonDetail: string | null
+  summaryForFamily: string
+  status: 'awaiting_approval' | 'returned' | 'closed'
+  requestedByUserId: string
+  requestedAt: Timestamp
+  decidedByUserId: string | null
+  decidedAt: Date | null
+  returnComment: string | null
+  version: Generated<number>
+}
+
+// --- case notes, documents and the chronology (src/features/records) ---
+
+export type RecordVisibility = 'team' | 'agency' | 'family'
+
+export type CaseNotesTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  personId: string | null
+  occurredOn: string
+  summary: string
+  body: string
+  visibility: RecordVisibility
+  authorUserId: string
+  authorAgencyId: string | null
+  createdAt: Timestamp
+}
+
+export type DocumentsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  title: string
+  kind: string
+  fileName: string
+  mediaType: string
+  sizeBytes: number
+  sha256: string
+  visibility: RecordVisibility
+  storage: 'database' | 'folder'
+  content: Uint8Array | null
+  scanStatus: 'not_scanned' | 'clean'
+  uploadedByUserId: string
+  uploadedByAgencyId: string | null
+  uploadedAt: Timestamp
+  removedAt: Date | null
+  removedByUserId: string | null
+  removedReason: string | null
+}
+
 export type Database = {
   systemSettings: SystemSettingsTable
   authorities: AuthoritiesTable
@@ -487,6 +864,34 @@ export type Database = {
   assessmentElements: AssessmentElementsTable
   assessmentContributors: AssessmentContributorsTable
   assessmentFamilyCopies: AssessmentFamilyCopiesTable
+  // team around the family
+  earlyHelpSettings: EarlyHelpSettingsTable
+  familyTeamMembers: FamilyTeamMembersTable
+  teamChanges: TeamChangesTable
+  leadProfessionals: LeadProfessionalsTable
+  leadHandovers: LeadHandoversTable
+  // family support plan
+  supportPlans: SupportPlansTable
+  planNeeds: PlanNeedsTable
+  planActions: PlanActionsTable
+  planActionUpdates: PlanActionUpdatesTable
+  planVersions: PlanVersionsTable
+  planSignatures: PlanSignaturesTable
+  // meetings
+  bankHolidays: BankHolidaysTable
+  meetings: MeetingsTable
+  meetingInvitees: MeetingInviteesTable
+  agendaItems: AgendaItemsTable
+  meetingMinutes: MeetingMinutesTable
+  outboxAttachments: OutboxAttachmentsTable
+  // reviews and closure
+  reviews: ReviewsTable
+  distanceScores: DistanceScoresTable
+  reviewProgress: ReviewProgressTable
+  episodeClosures: EpisodeClosuresTable
+  // case notes and documents
+  caseNotes: CaseNotesTable
+  documents: DocumentsTable
 }
 
 export type UserRow = Selectable<UsersTable>

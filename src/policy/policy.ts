@@ -54,6 +54,45 @@ export const ACTIONS = {
   'assessment.sign-off': { roles: 'any', personalData: true, record: 'team', description: 'Sign off an assessment as its assessor' },
   'assessment.approve': { roles: ['manager'], personalData: true, record: 'manager', description: 'Approve or return an assessment as the assessor\'s manager' },
   'assessment.approval-list': { roles: ['manager'], personalData: true, description: 'List the assessments waiting for your approval as a manager' },
+
+  // The team around the family (src/features/team).
+  'early-help-settings.manage': { roles: ['administrator'], personalData: false, description: 'Set team size, review cadence, minutes deadline, outcomes framework and closure approval' },
+  'team.view': { roles: 'any', personalData: true, record: 'team', description: 'See the team, its history and who is who' },
+  'team.manage': { roles: 'any', personalData: true, record: 'team', description: 'Add people to the team or record that they left' },
+  'lead.appoint': { roles: 'any', personalData: true, record: 'team', description: 'Appoint a lead professional, recording the family\'s choice' },
+  'lead.handover': { roles: 'any', personalData: true, record: 'team', description: 'Hand over to a new lead professional, or acknowledge a handover' },
+  'early-help.dashboard': { roles: ['coordinator'], personalData: true, description: 'See episodes with no lead professional, overdue minutes and overdue reviews' },
+
+  // The family support plan (src/features/plans).
+  'plan.view': { roles: 'any', personalData: true, record: 'team', description: 'See the family support plan and its agreed versions' },
+  'plan.edit': { roles: 'any', personalData: true, record: 'team', description: 'Change needs, outcomes and actions, and record progress' },
+  'plan.agree': { roles: 'any', personalData: true, record: 'team', description: 'Record that a version of the plan was agreed, and who signed it' },
+
+  // Team meetings (src/features/meetings).
+  'bank-holiday.manage': { roles: ['administrator'], personalData: false, description: 'Add future bank holidays for working-day deadlines' },
+  'meeting.view': { roles: 'any', personalData: true, record: 'team', description: 'See meetings, agendas, attendance and minutes' },
+  'meeting.manage': { roles: 'any', personalData: true, record: 'team', description: 'Schedule, change or cancel a meeting and invite people' },
+  'meeting.agenda': { roles: 'any', personalData: true, record: 'team', description: 'Add an item to a meeting\'s agenda' },
+  'meeting.minutes': { roles: 'any', personalData: true, record: 'team', description: 'Record attendance and draft minutes' },
+  'meeting.approve-minutes': { roles: 'any', personalData: true, record: 'team', description: 'Approve and circulate minutes as the meeting\'s chair' },
+
+  // Reviews and closure (src/features/reviews).
+  'review.view': { roles: 'any', personalData: true, record: 'team', description: 'See reviews and Distance Travelled scores' },
+  'review.record': { roles: 'any', personalData: true, record: 'team', description: 'Record a review, its scores and its decision; set the review cadence' },
+  'episode.close': { roles: 'any', personalData: true, record: 'team', description: 'Close an episode (or ask a manager to approve its closure)' },
+  'episode.approve-closure': { roles: ['manager'], personalData: true, record: 'manager', description: 'Approve or return a closure as the lead professional\'s manager' },
+  'closure.approval-list': { roles: ['manager'], personalData: true, description: 'List the closures waiting for your approval as a manager' },
+
+  // Case notes, documents and the chronology (src/features/records).
+  'chronology.view': { roles: 'any', personalData: true, record: 'team', description: 'See the merged chronology of a child or family' },
+  'note.view': { roles: 'any', personalData: true, record: 'team', description: 'Read case notes (agency-only notes: the author\'s agency only)' },
+  'note.add': { roles: 'any', personalData: true, record: 'team', description: 'Write a case note' },
+  'document.view': { roles: 'any', personalData: true, record: 'team', description: 'See and download documents (agency-only ones: the uploader\'s agency only)' },
+  'document.upload': { roles: 'any', personalData: true, record: 'team', description: 'Attach a document to an episode' },
+  'document.remove': { roles: 'any', personalData: true, record: 'team', description: 'Remove a document you uploaded, with a reason' },
+
+  // A practitioner's own work (src/features/my-work).
+  'work.list-own': { roles: 'any', personalData: true, description: 'See your own actions, minutes, reviews, meetings and invitations' },
 } as const satisfies Record<
   string,
   {
@@ -80,7 +119,7 @@ export type RecordRelationship = Readonly<{
   contributorOnly?: boolean
   /** Registered the person (before any episode exists). */
   createdByActor?: boolean
-  /** Manages an agency the record's assessor works for. */
+  /** Manages an agency the responsible practitioner works for (the assessor; for a closure, the lead professional). */
   managesAssessor?: boolean
 }>
 
