@@ -15,6 +15,7 @@ import {
   startQuery,
   withdrawForm,
 } from './episodes.schemas.ts'
+import { episodeNav, type EpisodeSummary } from './episode-summary.ts'
 import { StaleEpisodeEditError, type ChecklistRecord, type EpisodeDetail } from './episodes.service.ts'
 import {
   ANSWER_NAMES,
@@ -74,6 +75,20 @@ function failureErrors(failure: DomainRuleError | StaleEpisodeEditError<unknown>
 }
 
 /** What every episode page shows about the episode at the top. */
+function episodeSummaryOf(detail: EpisodeDetail): EpisodeSummary {
+  const { episode } = detail
+  return {
+    id: episode.id,
+    reference: episode.reference,
+    scope: episode.scope,
+    status: episode.status,
+    householdId: episode.householdId,
+    safeguardingFlag: episode.safeguardingFlag,
+    children: detail.people.filter(person => person.role === 'child').map(person => ({ personId: person.id, name: personName(person), dateOfBirth: person.dateOfBirth })),
+    adults: detail.people.filter(person => person.role === 'adult').map(person => ({ personId: person.id, name: personName(person) })),
+  }
+}
+
 function episodeHeader(detail: EpisodeDetail) {
   const children = detail.people.filter(person => person.role === 'child')
   return {
@@ -164,6 +179,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
       title: `Episode ${episode.reference}`,
       notice: noticeFrom(request),
       header: episodeHeader(detail),
+      episodeNav: { ...episodeNav(episodeSummaryOf(detail), 'overview'), safeguardingFlag: false },
       status: statusTag(episode.status, episode.outcome),
       closed: episode.status === 'closed',
       scope: episode.scope,
