@@ -17,6 +17,7 @@ import { createAssessmentTemplateService } from './features/assessments/template
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
+import { createRecordsService } from './features/records/records.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -35,7 +36,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessments = createAssessmentService({ ...deps, access })
   const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
   const familyCopies = createFamilyCopyService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies }
+  const records = createRecordsService({ ...deps, access })
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -23,6 +23,10 @@ const envSchema = z.object({
   DEMO: z.enum(['true', 'false']).default('false'),
   BENCHMARK_ROUTES: z.enum(['true', 'false']).default('false'),
   NODE_ENV: z.string().default('development'),
+  DOCUMENTS_FOLDER: z.string().min(1).optional(),
+  DOCUMENT_MAX_MB: z.coerce.number().int().min(1).max(100).default(10),
+  VIRUS_SCANNER: z.string().min(1).default('auto'),
+  PATH: z.string().optional(),
 })
 
 export type Config = Readonly<{
@@ -42,6 +46,11 @@ export type Config = Readonly<{
   /** Extra routes for `npm run bench` only (the ceiling page); never set in production. */
   benchmarkRoutes: boolean
   production: boolean
+  /**
+   * Documents (src/features/records): `folder` stores uploads as files named by id (unset: in the database);
+   * `virusScanner` is 'auto' (clamdscan or clamscan found on `searchPath`), 'off', or the path of one of them.
+   */
+  documents: Readonly<{ folder: string | undefined; maxBytes: number; virusScanner: string; searchPath: string }>
 }>
 
 export class ConfigError extends Error {}
@@ -79,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     demo,
     benchmarkRoutes: e.BENCHMARK_ROUTES === 'true',
     production: e.NODE_ENV === 'production',
+    documents: {
+      folder: e.DOCUMENTS_FOLDER === undefined ? undefined : path.resolve(e.DOCUMENTS_FOLDER),
+      maxBytes: e.DOCUMENT_MAX_MB * 1024 * 1024,
+      virusScanner: e.VIRUS_SCANNER,
+      searchPath: e.PATH ?? '',
+    },
     ...overrides,
   }
   return Object.freeze(config)

@@ -129,6 +129,11 @@ export const paths = {
     chronology: (episodeId: string) => `/episodes/${episodeId}/chronology`,
     notes: (episodeId: string) => `/episodes/${episodeId}/notes`,
     documents: (episodeId: string) => `/episodes/${episodeId}/documents`,
+    chronologyPrint: (episodeId: string) => `/episodes/${episodeId}/chronology/print`,
+    newNote: (episodeId: string) => `/episodes/${episodeId}/notes/new`,
+    newDocument: (episodeId: string) => `/episodes/${episodeId}/documents/new`,
+    downloadDocument: (episodeId: string, documentId: string) => `/episodes/${episodeId}/documents/${documentId}/download`,
+    removeDocument: (episodeId: string, documentId: string) => `/episodes/${episodeId}/documents/${documentId}/remove`,
   },
   /** A practitioner's own work and the coordinator's dashboard: src/features/my-work. */
   myWork: {

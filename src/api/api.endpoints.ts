@@ -8,6 +8,7 @@ import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import { peopleEndpoints } from '../features/people/people.api.ts'
 import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
+import { recordsEndpoints } from '../features/records/records.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -280,4 +281,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...peopleEndpoints,
   ...assessmentEndpoints,
   ...assessmentCompletionEndpoints,
+  ...recordsEndpoints,
 ]

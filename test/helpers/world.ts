@@ -33,6 +33,8 @@ export type AuthorityWorld = {
   /** The child of that episode, and its common assessment (started by superUser) with one element recorded for the child. */
   episodeChildId: string
   assessmentId: string
+  /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
+  documentId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -97,7 +99,8 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .insertInto('assessmentElements')
     .values({ authorityId, assessmentId, elementKey: 'general-health', subject: childId, strengths: `${marker} strengths`, needs: null, childWords: null, parentWords: null, practitionerScore: 1, familyScoreAdult: null, familyScoreChild: null, updatedByUserId: ownerId, updatedAt: now })
     .execute()
-  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId }
+  const documentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker)
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, documentId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -134,6 +137,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return 'child-development'
       case 'elementKey':
         return 'general-health'
+      case 'documentId':
+        return world.documentId
       case 'subject':
         return world.episodeChildId
       case 'token':
@@ -165,6 +170,8 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   assessments: 'select id, episode_id, status, reason, conclusions, version from assessments where authority_id = $1',
   assessment_elements: 'select assessment_id, element_key, subject, strengths, practitioner_score, not_assessed, version from assessment_elements where authority_id = $1',
   assessment_contributors: 'select assessment_id, user_id, element_keys::text, completed_at from assessment_contributors where authority_id = $1',
+  case_notes: 'select id, episode_id, summary, visibility from case_notes where authority_id = $1',
+  documents: 'select id, episode_id, title, visibility, removed_at, removed_reason, content is null as erased from documents where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */
@@ -195,4 +202,15 @@ async function buildPeopleRecords(t: TestApp, authorityId: string, registrantId:
   const moved = { householdMembers: { moved: [], removed: [] }, relationships: { moved: [], removed: [] }, episodePeople: { moved: [], removed: [] } }
   await db.insertInto('personMerges').values({ authorityId, id: mergeId, keptPersonId: first.id, mergedPersonId: third.id, reason: `${marker} same person`, moved: JSON.stringify(moved), mergedByUserId: registrantId, mergedAt: new Date() }).execute()
   return { personId: first.id, otherPersonId: second.id, householdId, mergeId }
+}
+
+/** A small PDF attached to the episode (stored in the database), as the records feature stores an upload. */
+async function buildDocumentRecord(t: TestApp, authorityId: string, episodeId: string, uploaderId: string, agencyId: string, marker: string) {
+  const id = uuidv7()
+  const content = Buffer.from(`%PDF-1.4\n% ${marker} letter\n%%EOF\n`)
+  await t.database.db
+    .insertInto('documents')
+    .values({ authorityId, id, episodeId, title: `${marker} letter`, kind: 'letter', fileName: `${marker}-letter.pdf`, mediaType: 'application/pdf', sizeBytes: content.length, sha256: 'test', visibility: 'team', storage: 'database', content, scanStatus: 'not_scanned', uploadedByUserId: uploaderId, uploadedByAgencyId: agencyId, uploadedAt: new Date() })
+    .execute()
+  return id
 }

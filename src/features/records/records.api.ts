@@ -1,0 +1,125 @@
+import type { z } from 'zod'
+import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import { noQuery } from '../../api/api.schemas.ts'
+import { apiChronologyQuery, chronologySchema, documentListSchema, newNoteBody, noteListSchema, noteSchema, recordsEpisodeParams, type DocumentKind } from './records.schemas.ts'
+import type { CaseNote, DocumentRecord } from './records.service.ts'
+
+// /api/v1: the chronology, case notes and the list of documents. Same services and the same visibility rules as the
+// pages. Registered in src/api/api.endpoints.ts.
+
+function defineRecordsEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
+  definition: Definition<P, Q, B, R>,
+): ApiEndpoint {
+  return definition as unknown as ApiEndpoint
+}
+
+function noteView(note: CaseNote) {
+  return { ...note, createdAt: note.createdAt.toISOString() }
+}
+
+function documentView(document: DocumentRecord) {
+  return {
+    id: document.id,
+    title: document.title,
+    kind: document.kind as DocumentKind,
+    fileName: document.fileName,
+    mediaType: document.mediaType,
+    sizeBytes: document.sizeBytes,
+    sha256: document.sha256,
+    visibility: document.visibility,
+    scanStatus: document.scanStatus,
+    uploadedBy: document.uploadedByName,
+    uploadedAt: document.uploadedAt.toISOString(),
+    removedAt: document.removedAt ? document.removedAt.toISOString() : null,
+    removedReason: document.removedReason,
+  }
+}
+
+export const recordsEndpoints: readonly ApiEndpoint[] = [
+  defineRecordsEndpoint({
+    method: 'GET',
+    path: '/episodes/{episodeId}/chronology',
+    operationId: 'getChronology',
+    summary: 'The chronology of a family or a child',
+    description:
+      'Every event recorded about the episode by every agency (consent, checklist, referrals, assessment, team and lead professional changes, meetings and minutes, plan, reviews and closure, case notes and documents), newest first. Filter by kind, by the agency that recorded it, or by child (that child’s events and the whole family’s). Notes and documents kept to another agency are left out. Each read is audited.',
+    tag: 'Records',
+    action: 'chronology.view',
+    recordType: 'episode',
+    params: recordsEpisodeParams,
+    query: apiChronologyQuery,
+    authorize: ({ services, context, params }) => services.records.ensureAllowed(context, 'chronology.view', params.episodeId),
+    success: { status: 200, description: 'The chronology.', schema: chronologySchema },
+    handle: async ({ services, context, params, query }) => {
+      const { episode, events } = await services.records.chronology(context, params.episodeId, { kinds: query.kind ?? [], agencyId: query.agencyId ?? null, personId: query.personId ?? null })
+      return {
+        episodeId: episode.id,
+        reference: episode.reference,
+        items: events.map(event => ({
+          kind: event.kind,
+          on: event.on,
+          at: event.at ? event.at.toISOString() : null,
+          title: event.title,
+          detail: event.detail,
+          by: event.by,
+          agencyId: event.agencyId,
+          agencyName: event.agencyName,
+          personId: event.personId,
+          visibility: event.visibility,
+        })),
+      }
+    },
+  }),
+  defineRecordsEndpoint({
+    method: 'GET',
+    path: '/episodes/{episodeId}/notes',
+    operationId: 'listCaseNotes',
+    summary: 'Case notes of an episode',
+    description: 'The case notes you may read, newest first (agency-only notes only to the author’s agency and coordinators). Each read is audited.',
+    tag: 'Records',
+    action: 'note.view',
+    recordType: 'episode',
+    params: recordsEpisodeParams,
+    query: noQuery,
+    authorize: ({ services, context, params }) => services.records.ensureAllowed(context, 'note.view', params.episodeId),
+    success: { status: 200, description: 'The case notes.', schema: noteListSchema },
+    handle: async ({ services, context, params }) => ({ items: (await services.records.listNotes(context, params.episodeId)).map(noteView) }),
+  }),
+  defineRecordsEndpoint({
+    method: 'POST',
+    path: '/episodes/{episodeId}/notes',
+    operationId: 'addCaseNote',
+    summary: 'Write a case note',
+    description:
+      'Adds a case note: the day, a summary, the note, the child it is about (or none for the whole family) and who may read it (team, agency, family). Refused (422) on a closed episode, for a child not on the episode, or for a day in the future.',
+    tag: 'Records',
+    action: 'note.add',
+    recordType: 'case-note',
+    params: recordsEpisodeParams,
+    query: noQuery,
+    body: newNoteBody,
+    authorize: ({ services, context, params }) => services.records.ensureAllowed(context, 'note.add', params.episodeId),
+    success: { status: 201, description: 'The note was saved.', schema: noteSchema },
+    handle: async ({ services, context, params, body }) => {
+      const { id } = await services.records.addNote(context, params.episodeId, body)
+      const note = (await services.records.listNotes(context, params.episodeId)).find(item => item.id === id)
+      if (!note) throw new Error('the note just written was not found')
+      return noteView(note)
+    },
+  }),
+  defineRecordsEndpoint({
+    method: 'GET',
+    path: '/episodes/{episodeId}/documents',
+    operationId: 'listDocuments',
+    summary: 'Documents of an episode',
+    description: 'The documents you may see (details, not the files; download them from the page, where each download is audited), removed ones with the reason.',
+    tag: 'Records',
+    action: 'document.view',
+    recordType: 'episode',
+    params: recordsEpisodeParams,
+    query: noQuery,
+    authorize: ({ services, context, params }) => services.records.ensureAllowed(context, 'document.view', params.episodeId),
+    success: { status: 200, description: 'The documents.', schema: documentListSchema },
+    handle: async ({ services, context, params }) => ({ items: (await services.records.listDocumentsForApi(context, params.episodeId)).map(documentView) }),
+  }),
+]
