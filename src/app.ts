@@ -32,6 +32,7 @@ import { registerPeopleRoutes } from './features/people/people.routes.ts'
 import { registerAssessmentRoutes } from './features/assessments/assessments.routes.ts'
 import { registerAssessmentCompletionRoutes } from './features/assessments/assessment-completion.routes.ts'
 import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
+import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
@@ -225,6 +226,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAssessmentRoutes(app, services)
   registerAssessmentCompletionRoutes(app, services)
   registerFamilyCopyRoutes(app, services)
+  registerPlanRoutes(app, services)
   registerRecordsRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)

@@ -17,6 +17,7 @@ import { createAssessmentTemplateService } from './features/assessments/template
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
+import { createPlanService } from './features/plans/plans.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
@@ -36,8 +37,9 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessments = createAssessmentService({ ...deps, access })
   const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
   const familyCopies = createFamilyCopyService({ ...deps, access })
+  const plans = createPlanService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, records }
+  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

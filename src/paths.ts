@@ -113,6 +113,17 @@ export const paths = {
   /** The family support plan: src/features/plans. */
   plans: {
     show: (episodeId: string) => `/episodes/${episodeId}/plan`,
+    newNeed: (episodeId: string) => `/episodes/${episodeId}/plan/needs/new`,
+    need: (episodeId: string, needId: string) => `/episodes/${episodeId}/plan/needs/${needId}`,
+    removeNeed: (episodeId: string, needId: string) => `/episodes/${episodeId}/plan/needs/${needId}/remove`,
+    newAction: (episodeId: string, query: { needId?: string } = {}) => withQuery(`/episodes/${episodeId}/plan/actions/new`, query),
+    action: (episodeId: string, actionId: string) => `/episodes/${episodeId}/plan/actions/${actionId}`,
+    ifNotAchieved: (episodeId: string) => `/episodes/${episodeId}/plan/if-not-achieved`,
+    agree: (episodeId: string) => `/episodes/${episodeId}/plan/agree`,
+    version: (episodeId: string, number: number) => `/episodes/${episodeId}/plan/versions/${number}`,
+    signatures: (episodeId: string, number: number) => `/episodes/${episodeId}/plan/versions/${number}/signatures`,
+    familyCopy: (episodeId: string) => `/episodes/${episodeId}/plan/family-copy`,
+    familyCopyPdf: (episodeId: string) => `/episodes/${episodeId}/plan/family-copy.pdf`,
   },
   /** Team meetings, agendas, attendance and minutes: src/features/meetings. */
   meetings: {

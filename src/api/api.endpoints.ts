@@ -8,6 +8,7 @@ import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import { peopleEndpoints } from '../features/people/people.api.ts'
 import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
+import { planEndpoints } from '../features/plans/plans.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
 import {
   agencyListQuery,
@@ -43,7 +44,7 @@ export type ApiAction = Action | null
 type HandlerInput<P, Q, B> = { context: RequestContext; services: Services; params: P; query: Q; body: B; reply: FastifyReply }
 
 export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PATCH'
   /** OpenAPI path template below /api/v1, e.g. `/agencies/{agencyId}`. */
   path: string
   operationId: string
@@ -281,5 +282,6 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...peopleEndpoints,
   ...assessmentEndpoints,
   ...assessmentCompletionEndpoints,
+  ...planEndpoints,
   ...recordsEndpoints,
 ]
