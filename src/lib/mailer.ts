@@ -1,7 +1,14 @@
 import nodemailer from 'nodemailer'
 
-/** One email as the outbox hands it over: plain text, one recipient, a stable Message-ID for retries. */
-export type OutgoingEmail = { from: string; to: string; subject: string; text: string; messageId: string }
+/** One email as the outbox hands it over: plain text, one recipient, a stable Message-ID for retries, any attachments. */
+export type OutgoingEmail = {
+  from: string
+  to: string
+  subject: string
+  text: string
+  messageId: string
+  attachments?: readonly { fileName: string; contentType: string; content: Uint8Array }[]
+}
 
 export type Mailer = { send: (email: OutgoingEmail) => Promise<void> }
 
@@ -29,6 +36,15 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
         subject: email.subject,
         text: email.text,
         messageId: email.messageId,
+        ...(email.attachments
+          ? {
+              attachments: email.attachments.map(attachment => ({
+                filename: attachment.fileName,
+                contentType: attachment.contentType,
+                content: Buffer.from(attachment.content),
+              })),
+            }
+          : {}),
         headers: { 'Auto-Submitted': 'auto-generated' },
       })
     },

@@ -10,10 +10,19 @@ export function safeHeaderValue(value: string): string {
     .slice(0, 250)
 }
 
+/** An attachment's file name: no path, no header-breaking characters, never empty. */
+export function safeFileName(value: string): string {
+  const name = safeHeaderValue(value)
+    .replace(/[\\/:*?"<>|]+/g, '-')
+    .slice(0, 100)
+  return name === '' || name.startsWith('.') ? `attachment${name}` : name
+}
+
 /**
  * Puts an email in the transactional outbox, in the caller's transaction: it is sent if and only if the change that
  * caused it commits. With no SMTP server configured it is kept as 'held' for administrators to read.
- * Bodies carry no personal details about children: only what the link is about and the link.
+ * Bodies carry no personal details about children: only what the link is about and the link. Attachments (an
+ * iCalendar invitation) are stored with it in outbox_attachments and sent with it.
  */
 export async function enqueueEmail(
   db: Db,
@@ -25,6 +34,11 @@ export async function enqueueEmail(
     ...email,
     recipient: safeHeaderValue(email.recipient),
     subject: safeHeaderValue(email.subject),
+    attachments: (email.attachments ?? []).map(attachment => ({
+      ...attachment,
+      fileName: safeFileName(attachment.fileName),
+      contentType: safeHeaderValue(attachment.contentType),
+    })),
     id,
     messageId: `<${id}@${options.domain}>`,
     at: options.at,

@@ -1,6 +1,15 @@
 import type { Db } from '../../db/database.ts'
 
-export type NewEmail = { authorityId: string | null; recipient: string; subject: string; bodyText: string }
+/** A file sent with an email (an iCalendar invitation, a PDF), stored in outbox_attachments until it is sent. */
+export type EmailAttachment = { fileName: string; contentType: string; content: Uint8Array }
+
+export type NewEmail = {
+  authorityId: string | null
+  recipient: string
+  subject: string
+  bodyText: string
+  attachments?: readonly EmailAttachment[]
+}
 
 export async function insertEmail(
   db: Db,
@@ -20,6 +29,46 @@ export async function insertEmail(
       createdAt: email.at,
     })
     .execute()
+  const attachments = email.attachments ?? []
+  if (attachments.length > 0) {
+    await db
+      .insertInto('outboxAttachments')
+      .values(
+        attachments.map((attachment, position) => ({
+          outboxId: email.id,
+          position,
+          fileName: attachment.fileName,
+          contentType: attachment.contentType,
+          content: attachment.content,
+        })),
+      )
+      .execute()
+  }
+}
+
+/** An email's attachments, in the order they were given. */
+export async function listAttachments(db: Db, outboxId: string): Promise<EmailAttachment[]> {
+  const rows = await db
+    .selectFrom('outboxAttachments')
+    .select(['fileName', 'contentType', 'content'])
+    .where('outboxId', '=', outboxId)
+    .orderBy('position')
+    .execute()
+  return rows.map(row => ({ fileName: row.fileName, contentType: row.contentType, content: new Uint8Array(row.content) }))
+}
+
+/** What the outbox page shows about an email's attachments: names, types and sizes, not their content. */
+export async function listAttachmentNames(
+  db: Db,
+  outboxId: string,
+): Promise<{ fileName: string; contentType: string; size: number }[]> {
+  const rows = await db
+    .selectFrom('outboxAttachments')
+    .select(['fileName', 'contentType', 'content'])
+    .where('outboxId', '=', outboxId)
+    .orderBy('position')
+    .execute()
+  return rows.map(row => ({ fileName: row.fileName, contentType: row.contentType, size: row.content.byteLength }))
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'held' | 'failed'

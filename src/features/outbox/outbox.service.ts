@@ -71,12 +71,14 @@ export function createOutboxService(deps: {
       const email = await repository.claimNextDueEmail(db, now, claimedUntil)
       if (!email) break
       try {
+        const attachments = await repository.listAttachments(db, email.id)
         await mailer.send({
           from: config.mailFrom,
           to: email.recipient,
           subject: email.subject,
           text: email.bodyText,
           messageId: email.messageId,
+          ...(attachments.length > 0 ? { attachments } : {}),
         })
       } catch (error) {
         const problem = describeSendError(error)
@@ -125,7 +127,7 @@ export function createOutboxService(deps: {
       async trx => {
         const message = await repository.findEmail(trx, authorityId, messageId)
         if (!message) throw new NotFoundError('There is no email at this address.')
-        return message
+        return { ...message, attachments: await repository.listAttachmentNames(trx, message.id) }
       },
     )
   }

@@ -25,8 +25,13 @@ export function outboxRow(message: OutboxListItem) {
   }
 }
 
-export function messageView(message: OutboxMessage) {
+export function messageView(message: OutboxMessage & { attachments?: { fileName: string; contentType: string; size: number }[] }) {
   return {
+    attachments: (message.attachments ?? []).map(attachment => ({
+      fileName: attachment.fileName,
+      contentType: attachment.contentType.split(';')[0] ?? attachment.contentType,
+      size: attachment.size < 1024 ? `${attachment.size} bytes` : `${Math.ceil(attachment.size / 1024)} KB`,
+    })),
     recipient: message.recipient,
     subject: message.subject,
     attempts: message.attempts,
