@@ -34,6 +34,7 @@ import { registerAssessmentCompletionRoutes } from './features/assessments/asses
 import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
 import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
+import { registerTeamRoutes } from './features/team/team.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -228,6 +229,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerFamilyCopyRoutes(app, services)
   registerPlanRoutes(app, services)
   registerRecordsRoutes(app, services)
+  registerTeamRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

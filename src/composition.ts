@@ -19,6 +19,7 @@ import { createAssessmentCompletionService } from './features/assessments/assess
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
 import { createPlanService } from './features/plans/plans.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
+import { createTeamService } from './features/team/team.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -39,7 +40,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const familyCopies = createFamilyCopyService({ ...deps, access })
   const plans = createPlanService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
-  return { access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, records }
+  const team = createTeamService({ ...deps, access })
+  return { team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -109,6 +109,14 @@ export const paths = {
   team: {
     show: (episodeId: string) => `/episodes/${episodeId}/team`,
     whoIsWho: (episodeId: string) => `/episodes/${episodeId}/who-is-who`,
+    addPractitioner: (episodeId: string) => `/episodes/${episodeId}/team/practitioners/new`,
+    practitionerLeaves: (episodeId: string, userId: string) => `/episodes/${episodeId}/team/practitioners/${userId}/leave`,
+    addFamilyMember: (episodeId: string) => `/episodes/${episodeId}/team/family/new`,
+    familyMemberLeaves: (episodeId: string, familyMemberId: string) => `/episodes/${episodeId}/team/family/${familyMemberId}/leave`,
+    appointLead: (episodeId: string) => `/episodes/${episodeId}/team/lead/new`,
+    handOver: (episodeId: string, leadId: string) => `/episodes/${episodeId}/team/lead/${leadId}/handover`,
+    handover: (episodeId: string, handoverId: string) => `/episodes/${episodeId}/team/handovers/${handoverId}`,
+    settings: () => '/admin/early-help-settings',
   },
   /** The family support plan: src/features/plans. */
   plans: {

@@ -10,6 +10,7 @@ import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
 import { planEndpoints } from '../features/plans/plans.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
+import { teamEndpoints } from '../features/team/team.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -284,4 +285,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...assessmentCompletionEndpoints,
   ...planEndpoints,
   ...recordsEndpoints,
+  ...teamEndpoints,
 ]

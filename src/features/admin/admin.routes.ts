@@ -154,6 +154,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
           text: 'The common assessment and checklist forms: make new versions or your own template',
         },
         { href: paths.admin.outbox(), heading: 'Emails', text: 'What OneStory has sent, or would have sent' },
+        { href: paths.team.settings(), heading: 'Early help settings', text: 'Team size, lead professional alerts, minutes deadline, review cadence, closure approval and the outcomes framework' },
       ],
     })
   })
