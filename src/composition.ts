@@ -17,6 +17,7 @@ import { createAssessmentTemplateService } from './features/assessments/template
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
+import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createPlanService } from './features/plans/plans.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
@@ -38,10 +39,11 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessments = createAssessmentService({ ...deps, access })
   const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
   const familyCopies = createFamilyCopyService({ ...deps, access })
+  const reviews = createReviewService({ ...deps, access })
   const plans = createPlanService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
   const team = createTeamService({ ...deps, access })
-  return { team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, records }
+  return { team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, reviews, plans, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

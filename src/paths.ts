@@ -142,6 +142,12 @@ export const paths = {
   reviews: {
     list: (episodeId: string) => `/episodes/${episodeId}/reviews`,
     close: (episodeId: string) => `/episodes/${episodeId}/close`,
+    record: (episodeId: string) => `/episodes/${episodeId}/reviews/new`,
+    show: (episodeId: string, reviewId: string) => `/episodes/${episodeId}/reviews/${reviewId}`,
+    cadence: (episodeId: string) => `/episodes/${episodeId}/reviews/cadence`,
+    distanceTravelled: (episodeId: string) => `/episodes/${episodeId}/reviews/distance-travelled`,
+    closureApproval: (episodeId: string) => `/episodes/${episodeId}/close/approval`,
+    closuresAwaitingApproval: () => '/closures/awaiting-approval',
   },
   /** Case notes, documents and the chronology: src/features/records. */
   records: {

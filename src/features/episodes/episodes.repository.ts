@@ -135,6 +135,8 @@ export async function insertEpisode(
     startedAt: Date
     templateVersionId: string | null
     people: { personId: string; role: 'child' | 'adult' }[]
+    /** A re-referral: the earlier episode about one of the children, closed within 12 months (see findReReferralSource). */
+    previousEpisodeId?: string | null
   },
 ) {
   const { people, ...row } = episode
@@ -177,6 +179,7 @@ export type EpisodeRecord = {
   closedAt: Date | null
   templateVersionId: string | null
   version: number
+  previousEpisodeId: string | null
 }
 
 export async function findEpisode(db: Db, authorityId: string, episodeId: string): Promise<EpisodeRecord | undefined> {
@@ -202,10 +205,47 @@ export async function findEpisode(db: Db, authorityId: string, episodeId: string
       'e.closedAt',
       'e.templateVersionId',
       'e.version',
+      'e.previousEpisodeId',
     ])
     .where('e.authorityId', '=', authorityId)
     .where('e.id', '=', episodeId)
     .executeTakeFirst()
+}
+
+/**
+ * Re-referral (reviews feature): the most recent episode about any of these children that closed in the 12 months
+ * before `at`, or undefined.
+ */
+export async function findReReferralSource(db: Db, authorityId: string, childIds: readonly string[], at: Date): Promise<{ id: string; reference: string; closedAt: Date | null } | undefined> {
+  if (childIds.length === 0) return undefined
+  const yearBefore = new Date(at)
+  yearBefore.setUTCFullYear(yearBefore.getUTCFullYear() - 1)
+  return db
+    .selectFrom('episodes as e')
+    .select(['e.id', 'e.reference', 'e.closedAt'])
+    .where('e.authorityId', '=', authorityId)
+    .where('e.status', '=', 'closed')
+    .where('e.closedAt', '>=', yearBefore)
+    .where('e.closedAt', '<=', at)
+    .where(eb =>
+      eb.exists(
+        eb
+          .selectFrom('episodePeople as ep')
+          .select('ep.personId')
+          .whereRef('ep.authorityId', '=', 'e.authorityId')
+          .whereRef('ep.episodeId', '=', 'e.id')
+          .where('ep.role', '=', 'child')
+          .where('ep.personId', 'in', [...childIds]),
+      ),
+    )
+    .orderBy('e.closedAt', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+/** The previous episode of a re-referral, for the episode page. */
+export async function findPreviousEpisode(db: Db, authorityId: string, episodeId: string): Promise<{ id: string; reference: string; closedAt: Date | null } | undefined> {
+  return db.selectFrom('episodes').select(['id', 'reference', 'closedAt']).where('authorityId', '=', authorityId).where('id', '=', episodeId).executeTakeFirst()
 }
 
 /** Locks the episode row for the rest of the transaction, so that status changes are serialised. */

@@ -192,6 +192,9 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
         { key: { text: 'Started' }, value: { text: `${formatDate(episode.startedAt)} by ${episode.startedByName ?? 'unknown'}${episode.agencyName ? `, ${episode.agencyName}` : ''}` } },
         { key: { text: 'Assessment form' }, value: { text: detail.template ? `${detail.template.name}, version ${detail.template.versionNumber}` : 'No template installed yet: ask your administrator' } },
       ],
+      previousEpisode: detail.previousEpisode
+        ? { reference: detail.previousEpisode.reference, closedOn: formatDate(detail.previousEpisode.closedAt), href: paths.episodes.show(detail.previousEpisode.id) }
+        : null,
       members: detail.members.map(member => [{ text: member.name }, { text: member.agencyName ?? '—' }, { text: member.role === 'owner' ? 'Owner' : member.role === 'contributor' ? 'Contributor' : 'Member' }]),
       tasks: taskListItems(detail),
       referrals: detail.referrals.map(referral => ({ rows: referralRows(referral, episode.id), heading: `Referral to ${referral.referredTo === 'police' ? 'the police' : 'children’s social care'}` })),

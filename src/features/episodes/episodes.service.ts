@@ -71,6 +71,8 @@ export type EpisodeDetail = {
   template: { id: string; name: string; versionNumber: number } | null
   contacts: repository.SafeguardingContacts | undefined
   yourRole: 'owner' | 'member' | 'contributor' | 'coordinator'
+  /** A re-referral: the earlier episode about a child of this one, closed within 12 months before this one started. */
+  previousEpisode: { id: string; reference: string; closedAt: Date | null } | null
 }
 
 /**
@@ -195,6 +197,8 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
       const year = now.getUTCFullYear()
       const number = await repository.nextReferenceNumber(trx, authorityId, year)
       const reference = `EH-${year}-${String(number).padStart(6, '0')}`
+      // Re-referral: an earlier episode about one of the children closed within the last 12 months.
+      const previous = await repository.findReReferralSource(trx, authorityId, people.filter(person => person.role === 'child').map(person => person.personId), now)
       await repository.insertEpisode(trx, {
         authorityId,
         id,
@@ -206,12 +210,13 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
         startedAt: now,
         templateVersionId: template?.id ?? null,
         people,
+        previousEpisodeId: previous?.id ?? null,
       })
       await allowWithin(
         trx,
         context,
         { action: 'episode.start', resource: { authorityId }, recordType: 'episode', recordId: id },
-        { details: { reference, scope: subject.household ? 'family' : 'child', people: people.length, templateVersionId: template?.id ?? null } },
+        { details: { reference, scope: subject.household ? 'family' : 'child', people: people.length, templateVersionId: template?.id ?? null, previousEpisodeId: previous?.id ?? null } },
       )
       return { id, reference, templateMissing: template === undefined }
     })
@@ -243,7 +248,9 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
     const template = episode.templateVersionId ? await repository.findTemplateVersion(trx, authorityId, episode.templateVersionId) : undefined
     const membership = members.find(member => member.userId === actor.userId)
     const assessmentStatus = (await repository.findAssessmentStatus(trx, authorityId, episode.id)) ?? null
+    const previousEpisode = episode.previousEpisodeId ? ((await repository.findPreviousEpisode(trx, authorityId, episode.previousEpisodeId)) ?? null) : null
     return {
+      previousEpisode,
       assessmentStatus,
       episode,
       people,
