@@ -109,7 +109,7 @@ export const newActionForm = z
     what: form.what,
     needId: form.needId,
     owner: takeOwner(ctx, form.owner, form.ownerAgencyId),
-    dueOn: takeDate(ctx, form, 'dueOn', 'the date it will be done by'),
+    dueOn: takeDate(ctx, form, 'dueOn', 'the due date'),
   }))
 
 export type ActionStatus = (typeof ACTION_STATUSES)[number]
@@ -138,7 +138,7 @@ export const actionUpdateForm = z
       what: form.what,
       needId: form.needId,
       owner: takeOwner(ctx, form.owner, form.ownerAgencyId),
-      dueOn: takeDate(ctx, form, 'dueOn', 'the date it will be done by'),
+      dueOn: takeDate(ctx, form, 'dueOn', 'the due date'),
       status: form.status,
       notDoneReason: form.status === 'not_done' ? notDoneReason : null,
       note: form.note ? form.note : null,
@@ -154,16 +154,15 @@ export const ifNotAchievedForm = z.strictObject({
   version: versionField,
 })
 
-export type AgreeInput = { changeSummary: string; planVersion: number }
+export type AgreeInput = { changeSummary: string }
 
 export const agreeForm = z
   .strictObject({
     ...csrfField,
     changeSummary: longText('what changed', { max: 2000, required: false }).optional(),
     confirm: z.literal('yes', { error: 'Confirm that the team and the family agreed this plan' }),
-    planVersion: versionField,
   })
-  .transform((form): AgreeInput => ({ changeSummary: form.changeSummary ?? '', planVersion: form.planVersion }))
+  .transform((form): AgreeInput => ({ changeSummary: form.changeSummary ?? '' }))
 
 export type SignatureInput = { signer: { kind: 'practitioner'; userId: string } | { kind: 'family'; familyTeamMemberId: string }; method: SignatureMethod; signedOn: string }
 
