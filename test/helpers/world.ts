@@ -35,6 +35,10 @@ export type AuthorityWorld = {
   assessmentId: string
   /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
   documentId: string
+  /** The team (src/features/team): a family member on the episode's team, superUser as its lead, a declined handover to practitioner. */
+  familyMemberId: string
+  leadId: string
+  handoverId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -64,7 +68,8 @@ export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<A
     .executeTakeFirstOrThrow()
   const episode = await buildEpisodeRecords(t, authority.id, superUser.id, agency.id, marker, template.id)
   const people = await buildPeopleRecords(t, authority.id, superUser.id, marker)
-  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...episode, ...people }
+  const team = await buildTeamRecords(t, authority.id, episode.episodeId, superUser.id, practitioner.id, agency.id, marker)
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...episode, ...people, ...team }
 }
 
 /** A child, an episode about them owned by `ownerId`, a consent and a safeguarding referral. */
@@ -139,6 +144,12 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return 'general-health'
       case 'documentId':
         return world.documentId
+      case 'familyMemberId':
+        return world.familyMemberId
+      case 'leadId':
+        return world.leadId
+      case 'handoverId':
+        return world.handoverId
       case 'subject':
         return world.episodeChildId
       case 'token':
@@ -171,6 +182,11 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   assessment_elements: 'select assessment_id, element_key, subject, strengths, practitioner_score, not_assessed, version from assessment_elements where authority_id = $1',
   assessment_contributors: 'select assessment_id, user_id, element_keys::text, completed_at from assessment_contributors where authority_id = $1',
   case_notes: 'select id, episode_id, summary, visibility from case_notes where authority_id = $1',
+  family_team_members: 'select id, episode_id, name, kind, left_at, version from family_team_members where authority_id = $1',
+  team_changes: 'select id, episode_id, change, member_name from team_changes where authority_id = $1',
+  lead_professionals: 'select id, episode_id, scope, user_id, ended_at, version from lead_professionals where authority_id = $1',
+  lead_handovers: 'select id, episode_id, status, version from lead_handovers where authority_id = $1',
+  early_help_settings: 'select authority_id, max_team_practitioners, review_weeks, version from early_help_settings where authority_id = $1',
   documents: 'select id, episode_id, title, visibility, removed_at, removed_reason, content is null as erased from documents where authority_id = $1',
 }
 
@@ -213,4 +229,26 @@ async function buildDocumentRecord(t: TestApp, authorityId: string, episodeId: s
     .values({ authorityId, id, episodeId, title: `${marker} letter`, kind: 'letter', fileName: `${marker}-letter.pdf`, mediaType: 'application/pdf', sizeBytes: content.length, sha256: 'test', visibility: 'team', storage: 'database', content, scanStatus: 'not_scanned', uploadedByUserId: uploaderId, uploadedByAgencyId: agencyId, uploadedAt: new Date() })
     .execute()
   return id
+}
+
+/** A family member on the episode's team, superUser appointed lead professional (the family's choice), and a declined handover to `otherUserId`. */
+async function buildTeamRecords(t: TestApp, authorityId: string, episodeId: string, leadUserId: string, otherUserId: string, agencyId: string, marker: string) {
+  const db = t.database.db
+  const now = new Date()
+  const familyMemberId = uuidv7()
+  await db
+    .insertInto('familyTeamMembers')
+    .values({ authorityId, id: familyMemberId, episodeId, personId: null, name: `${marker} Parent`, kind: 'family_member', relationship: 'Mum', organisation: null, email: null, phone: null, addedByUserId: leadUserId, joinedAt: now, leftAt: null, leftReason: null })
+    .execute()
+  const leadId = uuidv7()
+  await db
+    .insertInto('leadProfessionals')
+    .values({ authorityId, id: leadId, episodeId, scope: 'whole_family', userId: leadUserId, agencyId, appointedVia: 'team_meeting', meetingId: null, familyChose: true, familyPreference: `${marker} choice`, appointedByUserId: leadUserId, startedAt: now, endedAt: null, endedReason: null })
+    .execute()
+  const handoverId = uuidv7()
+  await db
+    .insertInto('leadHandovers')
+    .values({ authorityId, id: handoverId, episodeId, leadProfessionalId: leadId, scope: 'whole_family', fromUserId: leadUserId, toUserId: otherUserId, note: `${marker} handover note`, familyPreference: null, requestedByUserId: leadUserId, requestedAt: now, status: 'declined', respondedAt: now, responseNote: `${marker} declined` })
+    .execute()
+  return { familyMemberId, leadId, handoverId }
 }
