@@ -3,6 +3,7 @@ import { newSecret, uuidv7 } from '../../src/lib/ids.ts'
 import type { Role } from '../../src/db/schema.ts'
 import type { TestApp } from './build-test-app.ts'
 import { buildAgency, buildAuthority, buildLocality, buildUser, type TestUser } from './builders.ts'
+import { insertPlanAction } from '../../src/features/plans/plan-actions.ts'
 
 export const ALL_ROLES: Role[] = ['administrator', 'coordinator', 'panel_member', 'manager', 'practitioner']
 
@@ -33,6 +34,9 @@ export type AuthorityWorld = {
   /** The child of that episode, and its common assessment (started by superUser) with one element recorded for the child. */
   episodeChildId: string
   assessmentId: string
+  /** The plan (src/features/plans): a need and an action (owned by superUser) in that episode's plan, agreed as version 1. */
+  planNeedId: string
+  planActionId: string
   /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
   documentId: string
   /** The team (src/features/team): a family member on the episode's team, superUser as its lead, a declined handover to practitioner. */
@@ -104,8 +108,9 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .insertInto('assessmentElements')
     .values({ authorityId, assessmentId, elementKey: 'general-health', subject: childId, strengths: `${marker} strengths`, needs: null, childWords: null, parentWords: null, practitionerScore: 1, familyScoreAdult: null, familyScoreChild: null, updatedByUserId: ownerId, updatedAt: now })
     .execute()
+  const plan = await buildPlanRecords(t, authorityId, episodeId, ownerId, marker)
   const documentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker)
-  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, documentId }
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -142,6 +147,12 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return 'child-development'
       case 'elementKey':
         return 'general-health'
+      case 'needId':
+        return world.planNeedId
+      case 'actionId':
+        return world.planActionId
+      case 'versionNumber':
+        return '1'
       case 'documentId':
         return world.documentId
       case 'familyMemberId':
@@ -181,6 +192,12 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   assessments: 'select id, episode_id, status, reason, conclusions, version from assessments where authority_id = $1',
   assessment_elements: 'select assessment_id, element_key, subject, strengths, practitioner_score, not_assessed, version from assessment_elements where authority_id = $1',
   assessment_contributors: 'select assessment_id, user_id, element_keys::text, completed_at from assessment_contributors where authority_id = $1',
+  support_plans: 'select episode_id, if_not_achieved, agreed_version_number, changed_since_agreed, version from support_plans where authority_id = $1',
+  plan_needs: 'select id, description, outcome_wanted, framework_outcomes::text, removed_at, version from plan_needs where authority_id = $1',
+  plan_actions: 'select id, what, owner_name, due_on, status, not_done_reason, removed_at, version from plan_actions where authority_id = $1',
+  plan_action_updates: 'select id, action_id, status, note from plan_action_updates where authority_id = $1',
+  plan_versions: 'select id, number, content::text from plan_versions where authority_id = $1',
+  plan_signatures: 'select id, plan_version_id, signer_name, method from plan_signatures where authority_id = $1',
   case_notes: 'select id, episode_id, summary, visibility from case_notes where authority_id = $1',
   family_team_members: 'select id, episode_id, name, kind, left_at, version from family_team_members where authority_id = $1',
   team_changes: 'select id, episode_id, change, member_name from team_changes where authority_id = $1',
@@ -251,4 +268,17 @@ async function buildTeamRecords(t: TestApp, authorityId: string, episodeId: stri
     .values({ authorityId, id: handoverId, episodeId, leadProfessionalId: leadId, scope: 'whole_family', fromUserId: leadUserId, toUserId: otherUserId, note: `${marker} handover note`, familyPreference: null, requestedByUserId: leadUserId, requestedAt: now, status: 'declined', respondedAt: now, responseNote: `${marker} declined` })
     .execute()
   return { familyMemberId, leadId, handoverId }
+}
+
+/** The plan of an episode: one need, one action owned by `ownerId` (entered the one way actions enter a plan), agreed as version 1. */
+async function buildPlanRecords(t: TestApp, authorityId: string, episodeId: string, ownerId: string, marker: string) {
+  const db = t.database.db
+  const now = new Date()
+  const planNeedId = uuidv7()
+  await db.insertInto('supportPlans').values({ authorityId, episodeId, ifNotAchieved: `${marker} if not`, createdAt: now, updatedByUserId: ownerId, updatedAt: now }).execute()
+  await db.insertInto('planNeeds').values({ authorityId, id: planNeedId, episodeId, description: `${marker} need`, outcomeWanted: `${marker} outcome`, frameworkOutcomes: JSON.stringify(['staying_safe']), position: 1, createdByUserId: ownerId, createdAt: now }).execute()
+  const planActionId = await insertPlanAction(db, { authorityId, episodeId, needId: planNeedId, what: `${marker} action`, ownerKind: 'practitioner', ownerUserId: ownerId, ownerName: `${marker} Super`, dueOn: '2026-12-01', createdByUserId: ownerId, createdByName: `${marker} Super`, at: now })
+  await db.insertInto('planVersions').values({ authorityId, id: uuidv7(), episodeId, number: 1, content: JSON.stringify({ needs: [], actions: [], ifNotAchieved: `${marker} if not` }), agreedByUserId: ownerId, agreedAt: now }).execute()
+  await db.updateTable('supportPlans').set({ agreedVersionNumber: 1, changedSinceAgreed: false }).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
+  return { planNeedId, planActionId }
 }

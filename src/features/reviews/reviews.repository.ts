@@ -406,6 +406,11 @@ export async function listCurrentLeads(db: Db, authorityId: string, episodeId: s
     .execute()
 }
 
+/** Who started the episode, and for which agency. */
+export async function findEpisodeStarter(db: Db, authorityId: string, episodeId: string): Promise<{ userId: string; agencyId: string | null } | undefined> {
+  return db.selectFrom('episodes').select(['startedByUserId as userId', 'agencyId']).where('authorityId', '=', authorityId).where('id', '=', episodeId).executeTakeFirst()
+}
+
 export async function findActiveUser(db: Db, authorityId: string, userId: string) {
   return db.selectFrom('users').select(['id', 'name', 'email']).where('authorityId', '=', authorityId).where('id', '=', userId).where('status', '=', 'active').executeTakeFirst()
 }

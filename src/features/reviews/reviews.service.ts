@@ -143,12 +143,17 @@ export function createReviewService(deps: { db: Kysely<Database>; clock: Clock; 
     })
   }
 
-  /** Whose manager approves a closure: the current lead professional(s); with none appointed, whoever asked to close. */
+  /**
+   * Whose manager approves a closure: the current lead professional(s); with none appointed, whoever asked to close;
+   * before anyone asked, the practitioner who started the episode.
+   */
   async function closureResponsible(trx: Transaction<Database>, authorityId: string, episodeId: string): Promise<{ userId: string; agencyId: string | null }[]> {
     const leads = await repository.listCurrentLeads(trx, authorityId, episodeId)
     if (leads.length > 0) return leads.map(lead => ({ userId: lead.userId, agencyId: lead.agencyId }))
     const closure = await repository.findClosure(trx, authorityId, episodeId)
-    return closure ? [{ userId: closure.requestedByUserId, agencyId: null }] : []
+    if (closure) return [{ userId: closure.requestedByUserId, agencyId: null }]
+    const starter = await repository.findEpisodeStarter(trx, authorityId, episodeId)
+    return starter ? [starter] : []
   }
 
   async function managesLead(trx: Transaction<Database>, authorityId: string, userId: string, episodeId: string): Promise<boolean> {
