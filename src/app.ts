@@ -32,6 +32,7 @@ import { registerPeopleRoutes } from './features/people/people.routes.ts'
 import { registerAssessmentRoutes } from './features/assessments/assessments.routes.ts'
 import { registerAssessmentCompletionRoutes } from './features/assessments/assessment-completion.routes.ts'
 import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
+import { registerMeetingRoutes } from './features/meetings/meetings.routes.ts'
 import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
 import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
@@ -228,6 +229,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAssessmentRoutes(app, services)
   registerAssessmentCompletionRoutes(app, services)
   registerFamilyCopyRoutes(app, services)
+  registerMeetingRoutes(app, services)
   registerReviewRoutes(app, services)
   registerPlanRoutes(app, services)
   registerRecordsRoutes(app, services)

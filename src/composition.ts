@@ -17,6 +17,7 @@ import { createAssessmentTemplateService } from './features/assessments/template
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
+import { createMeetingService } from './features/meetings/meetings.service.ts'
 import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createPlanService } from './features/plans/plans.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
@@ -43,7 +44,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const plans = createPlanService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
   const team = createTeamService({ ...deps, access })
-  return { team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, reviews, plans, records }
+  const meetings = createMeetingService({ ...deps, access })
+  return { meetings, team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, reviews, plans, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

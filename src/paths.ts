@@ -137,6 +137,16 @@ export const paths = {
   meetings: {
     list: (episodeId: string) => `/episodes/${episodeId}/meetings`,
     bankHolidays: () => '/admin/bank-holidays',
+    removeBankHoliday: () => '/admin/bank-holidays/remove',
+    schedule: (episodeId: string) => `/episodes/${episodeId}/meetings/new`,
+    show: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}`,
+    edit: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/edit`,
+    cancel: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/cancel`,
+    agenda: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/agenda`,
+    attendance: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/attendance`,
+    minutes: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/minutes`,
+    minutesAction: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/minutes/actions`,
+    approveMinutes: (episodeId: string, meetingId: string) => `/episodes/${episodeId}/meetings/${meetingId}/minutes/approval`,
   },
   /** Reviews and closure: src/features/reviews. */
   reviews: {

@@ -8,6 +8,7 @@ import { episodeEndpoints } from '../features/episodes/episodes.api.ts'
 import { peopleEndpoints } from '../features/people/people.api.ts'
 import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
+import { meetingEndpoints } from '../features/meetings/meetings.api.ts'
 import { reviewEndpoints } from '../features/reviews/reviews.api.ts'
 import { planEndpoints } from '../features/plans/plans.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
@@ -284,6 +285,7 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...peopleEndpoints,
   ...assessmentEndpoints,
   ...assessmentCompletionEndpoints,
+  ...meetingEndpoints,
   ...reviewEndpoints,
   ...planEndpoints,
   ...recordsEndpoints,
