@@ -19,7 +19,6 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/admin\/assessment-templates(\/:templateVersionId)?$/, 'signed-in'], // reading templates; new versions and copies are administrator-only
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
-  [/^\/early-help\/dashboard$/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are
   // not on the world's episode, so of them only a coordinator (who sees every record of the authority) may open it.
@@ -28,6 +27,10 @@ const RULES: Array<[RegExp, Who]> = [
   // agency with its assessor); nobody else, coordinators included.
   [/^\/(api\/v1\/)?episodes\/:episodeId\/assessment\/approval$/, 'manager'],
   [/^\/assessments\/awaiting-approval$/, 'manager'],
+  // Approving a closure: the manager role and managing an agency the lead professional works for (the test managers
+  // share the world's agency with its lead); nobody else, coordinators included.
+  [/^\/episodes\/:episodeId\/close\/approval$/, 'manager'],
+  [/^\/closures\/awaiting-approval$/, 'manager'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'coordinator'],
   // People and families: anyone signed in may search and register; a person or household record needs a relationship
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.

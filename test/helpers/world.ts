@@ -39,6 +39,8 @@ export type AuthorityWorld = {
   planActionId: string
   /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
   documentId: string
+  /** Reviews (src/features/reviews): a completed review of that episode, recorded by superUser, with one score. */
+  reviewId: string
   /** The team (src/features/team): a family member on the episode's team, superUser as its lead, a declined handover to practitioner. */
   familyMemberId: string
   leadId: string
@@ -110,7 +112,8 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .execute()
   const plan = await buildPlanRecords(t, authorityId, episodeId, ownerId, marker)
   const documentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker)
-  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId }
+  const reviewId = await buildReviewRecord(t, authorityId, episodeId, ownerId, childId, marker)
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, reviewId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -155,6 +158,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return '1'
       case 'documentId':
         return world.documentId
+      case 'reviewId':
+        return world.reviewId
       case 'familyMemberId':
         return world.familyMemberId
       case 'leadId':
@@ -205,6 +210,10 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   lead_handovers: 'select id, episode_id, status, version from lead_handovers where authority_id = $1',
   early_help_settings: 'select authority_id, max_team_practitioners, review_weeks, version from early_help_settings where authority_id = $1',
   documents: 'select id, episode_id, title, visibility, removed_at, removed_reason, content is null as erased from documents where authority_id = $1',
+  reviews: 'select id, episode_id, status, decision, family_views, version from reviews where authority_id = $1',
+  distance_scores: 'select id, episode_id, occasion, element_key, subject, score from distance_scores where authority_id = $1',
+  review_progress: 'select review_id, item_kind, item_id, progress from review_progress where authority_id = $1',
+  episode_closures: 'select episode_id, reason, status, version from episode_closures where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */
@@ -281,4 +290,17 @@ async function buildPlanRecords(t: TestApp, authorityId: string, episodeId: stri
   await db.insertInto('planVersions').values({ authorityId, id: uuidv7(), episodeId, number: 1, content: JSON.stringify({ needs: [], actions: [], ifNotAchieved: `${marker} if not` }), agreedByUserId: ownerId, agreedAt: now }).execute()
   await db.updateTable('supportPlans').set({ agreedVersionNumber: 1, changedSinceAgreed: false }).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
   return { planNeedId, planActionId }
+}
+
+/** A completed review of the episode (decision: continue) with one Distance Travelled score for the child. */
+async function buildReviewRecord(t: TestApp, authorityId: string, episodeId: string, recordedByUserId: string, childId: string, marker: string) {
+  const db = t.database.db
+  const now = new Date()
+  const id = uuidv7()
+  await db
+    .insertInto('reviews')
+    .values({ authorityId, id, episodeId, meetingId: null, heldOn: '2026-02-02', status: 'completed', summary: `${marker} review summary`, familyViews: `${marker} family views`, decision: 'continue', decisionReason: null, recordedByUserId, createdAt: now, completedAt: now })
+    .execute()
+  await db.insertInto('distanceScores').values({ authorityId, id: uuidv7(), episodeId, occasion: 'review', reviewId: id, elementKey: 'general-health', subject: childId, score: 1, recordedByUserId, recordedAt: now }).execute()
+  return id
 }
