@@ -20,6 +20,7 @@ import { registerSetupRoutes } from './features/setup/setup.routes.ts'
 import { registerAuthRoutes } from './features/auth/auth.routes.ts'
 import { registerAccountRoutes } from './features/auth/account.routes.ts'
 import { registerHomeRoutes } from './features/home/home.routes.ts'
+import { registerMyWorkRoutes } from './features/my-work/my-work.routes.ts'
 import { registerAdminRoutes } from './features/admin/admin.routes.ts'
 import { registerAgencyDirectoryRoutes } from './features/agencies/agencies.routes.ts'
 import { registerAuditLogRoutes } from './features/audit-log/audit-log.routes.ts'
@@ -33,8 +34,8 @@ import { registerAssessmentRoutes } from './features/assessments/assessments.rou
 import { registerAssessmentCompletionRoutes } from './features/assessments/assessment-completion.routes.ts'
 import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
 import { registerMeetingRoutes } from './features/meetings/meetings.routes.ts'
-import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
 import { registerPlanRoutes } from './features/plans/plans.routes.ts'
+import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
 import { registerTeamRoutes } from './features/team/team.routes.ts'
 import { registerApi } from './api/api.ts'
@@ -218,6 +219,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAuthRoutes(app, services)
   registerAccountRoutes(app, services)
   registerHomeRoutes(app, services)
+  registerMyWorkRoutes(app, services)
   registerAdminRoutes(app, services)
   registerAgencyDirectoryRoutes(app, services)
   registerAuditLogRoutes(app, services)
@@ -230,8 +232,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAssessmentCompletionRoutes(app, services)
   registerFamilyCopyRoutes(app, services)
   registerMeetingRoutes(app, services)
-  registerReviewRoutes(app, services)
   registerPlanRoutes(app, services)
+  registerReviewRoutes(app, services)
   registerRecordsRoutes(app, services)
   registerTeamRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })

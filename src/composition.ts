@@ -18,10 +18,11 @@ import { createAssessmentService } from './features/assessments/assessments.serv
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
 import { createMeetingService } from './features/meetings/meetings.service.ts'
-import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createPlanService } from './features/plans/plans.service.ts'
+import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
+import { createMyWorkService } from './features/my-work/my-work.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -40,12 +41,13 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessments = createAssessmentService({ ...deps, access })
   const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
   const familyCopies = createFamilyCopyService({ ...deps, access })
-  const reviews = createReviewService({ ...deps, access })
   const plans = createPlanService({ ...deps, access })
+  const reviews = createReviewService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
-  const team = createTeamService({ ...deps, access })
   const meetings = createMeetingService({ ...deps, access })
-  return { meetings, team, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, reviews, plans, records }
+  const team = createTeamService({ ...deps, access })
+  const myWork = createMyWorkService({ ...deps, access })
+  return { myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -3,6 +3,7 @@ import type { Services } from '../../composition.ts'
 import type { PractitionerActor } from '../../policy/actor.ts'
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
+import { myWorkSections } from '../my-work/my-work.view-models.ts'
 
 export function registerHomeRoutes(app: FastifyInstance, services: Services) {
   app.get(paths.home(), async (request, reply) => {
@@ -11,7 +12,10 @@ export function registerHomeRoutes(app: FastifyInstance, services: Services) {
       return requireSignedIn(services.auth)(request, reply)
     }
     const actor: PractitionerActor = request.actor
+    const work = await services.myWork.myWork(request.context())
     return reply.render('home/views/home.njk', {
+      work: work ? myWorkSections(work) : null,
+      dashboardHref: paths.myWork.dashboard(),
       title: 'Home',
       firstName: actor.name.split(' ')[0],
       isAdministrator: actor.roles.has('administrator'),

@@ -490,6 +490,7 @@ export function createTeamService(deps: { db: Kysely<Database>; clock: Clock; ac
           if (!(await repository.respondToHandover(trx, { authorityId, id: handoverId, version: input.version, status: 'cancelled', responseNote: input.responseNote, at: now }))) {
             throw new StaleTeamEditError('This handover was answered or changed after you opened this page')
           }
+          await tellAboutAnswer(trx, actor, handover, episode, 'cancelled')
           note.details = { episodeId, status: 'cancelled' }
           return { status: 'cancelled', toName: handover.toName }
         }
@@ -498,6 +499,7 @@ export function createTeamService(deps: { db: Kysely<Database>; clock: Clock; ac
           if (!(await repository.respondToHandover(trx, { authorityId, id: handoverId, version: input.version, status: 'declined', responseNote: input.responseNote, at: now }))) {
             throw new StaleTeamEditError('This handover was answered or changed after you opened this page')
           }
+          await tellAboutAnswer(trx, actor, handover, episode, 'declined')
           note.details = { episodeId, status: 'declined' }
           return { status: 'declined', toName: handover.toName }
         }
@@ -523,11 +525,37 @@ export function createTeamService(deps: { db: Kysely<Database>; clock: Clock; ac
         if (!(await repository.respondToHandover(trx, { authorityId, id: handoverId, version: input.version, status: 'acknowledged', responseNote: input.responseNote, at: now }))) {
           throw new StaleTeamEditError('This handover was answered or changed after you opened this page')
         }
+        await tellAboutAnswer(trx, actor, handover, episode, 'acknowledged')
         note.details = { episodeId, status: 'acknowledged', newLeadProfessionalId: leadId, previousLeadProfessionalId: handover.leadProfessionalId }
         return { status: 'acknowledged', toName: handover.toName }
       },
       { lock: true, recordType: 'lead_handover' },
     )
+  }
+
+  /** Tells the others involved in a handover (outgoing lead, whoever asked, the new lead) how it was answered. */
+  async function tellAboutAnswer(trx: Transaction<Database>, actor: PractitionerActor, handover: repository.Handover, episode: repository.EpisodeState, status: 'acknowledged' | 'declined' | 'cancelled') {
+    const outcome = {
+      acknowledged: `${handover.toName} has acknowledged the handover and is now the lead professional for ${SCOPE_NAMES[handover.scope]}`,
+      declined: `${handover.toName} has declined the handover. ${handover.fromName} stays the lead professional for ${SCOPE_NAMES[handover.scope]}`,
+      cancelled: `${actor.name} has cancelled the handover to ${handover.toName}. ${handover.fromName} stays the lead professional for ${SCOPE_NAMES[handover.scope]}`,
+    }[status]
+    const recipients = new Set([handover.fromUserId, handover.requestedByUserId, handover.toUserId])
+    recipients.delete(actor.userId)
+    for (const userId of recipients) {
+      const user = await repository.findActiveUser(trx, actor.authorityId, userId)
+      if (!user) continue
+      await enqueueEmail(
+        trx,
+        {
+          authorityId: actor.authorityId,
+          recipient: user.email,
+          subject: `Lead professional handover ${status}`,
+          bodyText: [`${outcome} in early help episode ${episode.reference}.`, '', `See the handover in OneStory: ${config.baseUrl}${paths.team.handover(handover.episodeId, handover.id)}`].join('\n'),
+        },
+        mailOptions(),
+      )
+    }
   }
 
   // ---- who is who --------------------------------------------------------------------------------------------------

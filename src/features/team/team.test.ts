@@ -365,6 +365,8 @@ for (const kind of databaseKinds()) {
       assert.equal(fresh.familyPreference, 'Olive sees Alfie every day at school')
       const answered = await t.database.db.selectFrom('leadHandovers').selectAll().where('id', '=', handover.id).executeTakeFirstOrThrow()
       assert.equal(answered.status, 'acknowledged')
+      const told = await t.database.db.selectFrom('outbox').select(['subject', 'bodyText']).where('recipient', '=', healthVisitor.email).execute()
+      assert.ok(told.some(email => email.subject === 'Lead professional handover acknowledged' && email.bodyText.startsWith('Olive Owner has acknowledged the handover and is now the lead professional for the whole family')))
       assert.deepEqual(await listPendingHandoversFor(t.database.db, authorityId, owner.id), [])
 
       const again = await ownerBrowser.post(handoverUrl, { version: String(handover.version), decision: 'acknowledge', responseNote: '' })
@@ -452,6 +454,44 @@ for (const kind of databaseKinds()) {
       assert.equal(refused.statusCode, 422)
       assert.match(refused.body, /This episode is closed\. Its team can no longer be changed\./)
       assert.equal((await t.database.db.selectFrom('familyTeamMembers').select('id').where('episodeId', '=', closed.episodeId).execute()).length, 0)
+    })
+
+    it('two people appointing a lead for the same scope at once: one lead, the other is told who it is', async () => {
+      const fresh = await buildEpisode(t, authorityId, owner, schoolId, { surname: 'Tegan' })
+      await t.database.db.insertInto('episodeMembers').values({ authorityId, episodeId: fresh.episodeId, userId: healthVisitor.id, agencyId: healthId, role: 'member', addedByUserId: owner.id, joinedAt: new Date(), leftAt: null }).execute()
+      const url = `/episodes/${fresh.episodeId}/team/lead/new`
+      await ownerBrowser.get(url)
+      await hvBrowser.get(url)
+      const [first, second] = await Promise.all([
+        ownerBrowser.post(url, { scope: 'children', userId: owner.id, appointedVia: 'panel', familyChose: 'no', familyPreference: '' }),
+        hvBrowser.post(url, { scope: 'children', userId: healthVisitor.id, appointedVia: 'panel', familyChose: 'no', familyPreference: '' }),
+      ])
+      assert.deepEqual([first.statusCode, second.statusCode].sort(), [303, 400])
+      const loser = first.statusCode === 400 ? first : second
+      assert.match(errorSummary(loser.body)[0] ?? '', /is already the lead professional for the children/)
+      const leads = await t.database.db.selectFrom('leadProfessionals').select('userId').where('episodeId', '=', fresh.episodeId).execute()
+      assert.equal(leads.length, 1)
+
+      // A separate lead for the adults is allowed beside it; a whole-family lead is not.
+      const adults = await ownerBrowser.post(url, { scope: 'adults', userId: healthVisitor.id === leads[0]?.userId ? owner.id : healthVisitor.id, appointedVia: 'team_meeting', familyChose: 'no', familyPreference: 'Mary wanted someone she already knew' })
+      assert.equal(adults.statusCode, 303)
+      const whole = await ownerBrowser.get(url)
+      assert.match(whole.body, /This family already has its lead professionals/)
+
+      // A handover to someone who then leaves the team cannot be acknowledged by them.
+      const lead = await t.database.db.selectFrom('leadProfessionals').selectAll().where('episodeId', '=', fresh.episodeId).where('scope', '=', 'adults').executeTakeFirstOrThrow()
+      const other = lead.userId === owner.id ? healthVisitor : owner
+      await t.database.db.insertInto('episodeMembers').values({ authorityId, episodeId: fresh.episodeId, userId: youthWorker.id, agencyId: schoolId, role: 'member', addedByUserId: owner.id, joinedAt: new Date(), leftAt: null }).execute()
+      const otherBrowser = other.id === owner.id ? ownerBrowser : hvBrowser
+      await otherBrowser.get(`/episodes/${fresh.episodeId}/team/lead/${lead.id}/handover`)
+      const asked = await otherBrowser.post(`/episodes/${fresh.episodeId}/team/lead/${lead.id}/handover`, { version: String(lead.version), toUserId: youthWorker.id, note: 'Over to you', familyChose: 'no', familyPreference: '' })
+      assert.equal(asked.statusCode, 303)
+      const handover = await t.database.db.selectFrom('leadHandovers').selectAll().where('episodeId', '=', fresh.episodeId).executeTakeFirstOrThrow()
+      await t.database.db.updateTable('episodeMembers').set({ leftAt: new Date() }).where('episodeId', '=', fresh.episodeId).where('userId', '=', youthWorker.id).execute()
+      const refused = await youthBrowser.post(`/episodes/${fresh.episodeId}/team/handovers/${handover.id}`, { version: String(handover.version), decision: 'acknowledge', responseNote: '' })
+      assert.equal(refused.statusCode, 403, 'no longer on the team: cannot open the episode at all')
+      const still = await t.database.db.selectFrom('leadProfessionals').select('userId').where('id', '=', lead.id).where('endedAt', 'is', null).executeTakeFirst()
+      assert.equal(still?.userId, lead.userId)
     })
 
     it('lists episodes in support without a lead for the configured number of days, for the coordinator’s dashboard', async () => {

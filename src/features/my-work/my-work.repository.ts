@@ -1,0 +1,60 @@
+import type { Db } from '../../db/database.ts'
+
+export type ContributionInvitation = { episodeId: string; reference: string; invitedAt: Date; invitedByName: string | null; elementCount: number }
+
+/** Assessments this practitioner was asked to contribute to and has not yet said they have finished. */
+export async function listOpenContributions(db: Db, authorityId: string, userId: string): Promise<ContributionInvitation[]> {
+  const rows = await db
+    .selectFrom('assessmentContributors as c')
+    .innerJoin('assessments as a', join => join.onRef('a.authorityId', '=', 'c.authorityId').onRef('a.id', '=', 'c.assessmentId'))
+    .innerJoin('episodes as e', join => join.onRef('e.authorityId', '=', 'a.authorityId').onRef('e.id', '=', 'a.episodeId'))
+    .innerJoin('episodeMembers as m', join =>
+      join.onRef('m.authorityId', '=', 'e.authorityId').onRef('m.episodeId', '=', 'e.id').onRef('m.userId', '=', 'c.userId'),
+    )
+    .leftJoin('users as u', join => join.onRef('u.authorityId', '=', 'c.authorityId').onRef('u.id', '=', 'c.invitedByUserId'))
+    .select(['e.id as episodeId', 'e.reference', 'c.invitedAt', 'u.name as invitedByName', 'c.elementKeys'])
+    .where('c.authorityId', '=', authorityId)
+    .where('c.userId', '=', userId)
+    .where('c.completedAt', 'is', null)
+    .where('m.leftAt', 'is', null)
+    .where('a.status', 'in', ['in_progress', 'returned'])
+    .where('e.status', '<>', 'closed')
+    .orderBy('c.invitedAt', 'asc')
+    .execute()
+  return rows.map(row => ({
+    episodeId: row.episodeId,
+    reference: row.reference,
+    invitedAt: row.invitedAt,
+    invitedByName: row.invitedByName,
+    elementCount: Array.isArray(row.elementKeys) ? row.elementKeys.length : 0,
+  }))
+}
+
+export type MyEpisodeWithoutLead = { episodeId: string; reference: string }
+
+/** Episodes at the support stage this practitioner is on (not as a contributor) that have no lead professional. */
+export async function listMyEpisodesWithoutLead(db: Db, authorityId: string, userId: string): Promise<MyEpisodeWithoutLead[]> {
+  return db
+    .selectFrom('episodes as e')
+    .innerJoin('episodeMembers as m', join => join.onRef('m.authorityId', '=', 'e.authorityId').onRef('m.episodeId', '=', 'e.id'))
+    .select(['e.id as episodeId', 'e.reference'])
+    .where('e.authorityId', '=', authorityId)
+    .where('e.status', '=', 'support')
+    .where('m.userId', '=', userId)
+    .where('m.leftAt', 'is', null)
+    .where('m.role', 'in', ['owner', 'member'])
+    .where(eb =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('leadProfessionals as l')
+            .select('l.id')
+            .whereRef('l.authorityId', '=', 'e.authorityId')
+            .whereRef('l.episodeId', '=', 'e.id')
+            .where('l.endedAt', 'is', null),
+        ),
+      ),
+    )
+    .orderBy('e.startedAt', 'asc')
+    .execute()
+}
