@@ -91,6 +91,16 @@ function ownerValue(action: ActionRecord): Record<string, string> {
   return { owner: 'agency', ownerAgencyId: action.ownerAgencyId ?? '' }
 }
 
+/** The name of the owner a form names, for the conflict table. */
+function ownerNameOf(owners: Owners, values: SubmittedValues, current: ActionRecord): string {
+  const owner = first(values, 'owner') ?? ''
+  const [kind, id] = owner.split(':')
+  if (kind === 'user') return owners.practitioners.find(item => item.userId === id)?.name ?? (current.ownerUserId === id ? current.ownerName : '')
+  if (kind === 'family') return owners.family.find(item => item.id === id)?.name ?? (current.ownerFamilyTeamMemberId === id ? current.ownerName : '')
+  if (owner === 'agency') return owners.agencies.find(item => item.id === first(values, 'ownerAgencyId'))?.name ?? ''
+  return ''
+}
+
 function needItems(needs: { id: string; description: string }[], chosen: string | undefined) {
   return [{ value: '', text: 'Not about one need' }, ...needs.map(need => ({ value: need.id, text: need.description.length > 90 ? `${need.description.slice(0, 88)}…` : need.description, selected: chosen === need.id }))]
 }
@@ -343,7 +353,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
                 [{ text: 'Status' }, { text: STATUS_NAMES[(first(shown, 'status') as keyof typeof STATUS_NAMES) ?? 'not_started'] ?? '' }, { text: STATUS_NAMES[conflict.status] }],
                 [{ text: 'Why not done' }, { text: first(shown, 'notDoneReason') ?? '' }, { text: conflict.notDoneReason ?? '' }],
                 [{ text: 'By when' }, { text: [first(shown, 'dueOn-day'), first(shown, 'dueOn-month'), first(shown, 'dueOn-year')].join('/') }, { text: formatDate(conflict.dueOn) }],
-                [{ text: 'Who' }, { text: '' }, { text: conflict.ownerName }],
+                [{ text: 'Who' }, { text: ownerNameOf(detail.owners, shown, action) }, { text: conflict.ownerName }],
                 [{ text: 'Progress note' }, { text: first(shown, 'note') ?? '' }, { text: '' }],
               ],
             }
