@@ -31,6 +31,9 @@ const RULES: Array<[RegExp, Who]> = [
   // share the world's agency with its lead); nobody else, coordinators included.
   [/^\/episodes\/:episodeId\/close\/approval$/, 'manager'],
   [/^\/closures\/awaiting-approval$/, 'manager'],
+  // Meetings are team records (the test users are not on the world's episode): of them only a coordinator may open them.
+  // Approving minutes is the chair's (a rule the page explains), not a role: coordinators reach the page.
+  [/^\/(api\/v1\/)?episodes\/:episodeId\/meetings(\/|$)/, 'coordinator'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'coordinator'],
   // People and families: anyone signed in may search and register; a person or household record needs a relationship
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.

@@ -39,6 +39,8 @@ export type AuthorityWorld = {
   planActionId: string
   /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
   documentId: string
+  /** Meetings (src/features/meetings): a scheduled meeting of that episode (superUser invited), an agenda item and its minutes record. */
+  meetingId: string
   /** Reviews (src/features/reviews): a completed review of that episode, recorded by superUser, with one score. */
   reviewId: string
   /** The team (src/features/team): a family member on the episode's team, superUser as its lead, a declined handover to practitioner. */
@@ -112,8 +114,9 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .execute()
   const plan = await buildPlanRecords(t, authorityId, episodeId, ownerId, marker)
   const documentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker)
+  const meetingId = await buildMeetingRecords(t, authorityId, episodeId, ownerId, marker)
   const reviewId = await buildReviewRecord(t, authorityId, episodeId, ownerId, childId, marker)
-  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, reviewId }
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, meetingId, reviewId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -158,6 +161,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return '1'
       case 'documentId':
         return world.documentId
+      case 'meetingId':
+        return world.meetingId
       case 'reviewId':
         return world.reviewId
       case 'familyMemberId':
@@ -210,6 +215,11 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   lead_handovers: 'select id, episode_id, status, version from lead_handovers where authority_id = $1',
   early_help_settings: 'select authority_id, max_team_practitioners, review_weeks, version from early_help_settings where authority_id = $1',
   documents: 'select id, episode_id, title, visibility, removed_at, removed_reason, content is null as erased from documents where authority_id = $1',
+  meetings: 'select id, episode_id, status, starts_at, ics_sequence, chair_user_id, version from meetings where authority_id = $1',
+  meeting_invitees: 'select id, meeting_id, name, attendance, removed_at from meeting_invitees where authority_id = $1',
+  agenda_items: 'select id, meeting_id, text, removed_at from agenda_items where authority_id = $1',
+  meeting_minutes: 'select meeting_id, status, due_on, discussion, version from meeting_minutes where authority_id = $1',
+  bank_holidays: 'select holiday_on, title from bank_holidays where authority_id = $1',
   reviews: 'select id, episode_id, status, decision, family_views, version from reviews where authority_id = $1',
   distance_scores: 'select id, episode_id, occasion, element_key, subject, score from distance_scores where authority_id = $1',
   review_progress: 'select review_id, item_kind, item_id, progress from review_progress where authority_id = $1',
@@ -247,6 +257,22 @@ async function buildPeopleRecords(t: TestApp, authorityId: string, registrantId:
 }
 
 /** A small PDF attached to the episode (stored in the database), as the records feature stores an upload. */
+/** A meeting of the episode next month, scheduled by `ownerId` who is invited, with an agenda item and its (draft) minutes. */
+async function buildMeetingRecords(t: TestApp, authorityId: string, episodeId: string, ownerId: string, marker: string) {
+  const db = t.database.db
+  const now = new Date()
+  const id = uuidv7()
+  const startsAt = new Date(now.getTime() + 30 * 86_400_000)
+  await db
+    .insertInto('meetings')
+    .values({ authorityId, id, episodeId, purpose: 'team_meeting', startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000), venueName: `${marker} Family Hub`, venueAddress: null, neutralVenue: true, accessibilityNotes: null, remoteLink: null, status: 'scheduled', icsUid: `${id}@test`, chairUserId: ownerId, minuteTakerUserId: ownerId, scheduledByUserId: ownerId, createdAt: now, cancelledAt: null, cancelReason: null })
+    .execute()
+  await db.insertInto('meetingInvitees').values({ authorityId, id: uuidv7(), meetingId: id, userId: ownerId, familyTeamMemberId: null, name: `${marker} Super`, email: null, attendance: null, invitedAt: now, removedAt: null }).execute()
+  await db.insertInto('agendaItems').values({ authorityId, id: uuidv7(), meetingId: id, text: `${marker} agenda item`, addedByUserId: ownerId, addedByFamilyTeamMemberId: null, addedByName: `${marker} Super`, addedAt: now, removedAt: null }).execute()
+  await db.insertInto('meetingMinutes').values({ authorityId, meetingId: id, status: 'draft', dueOn: startsAt.toISOString().slice(0, 10), updatedAt: now }).execute()
+  return id
+}
+
 async function buildDocumentRecord(t: TestApp, authorityId: string, episodeId: string, uploaderId: string, agencyId: string, marker: string) {
   const id = uuidv7()
   const content = Buffer.from(`%PDF-1.4\n% ${marker} letter\n%%EOF\n`)
