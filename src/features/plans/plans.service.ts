@@ -136,7 +136,7 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
    * Loads the episode (404 for a malformed id or another authority's), decides the action with the actor's
    * relationship read in the same transaction (a refusal rolls back and is audited), runs the work and audits it.
    */
-  async function withPlan<T>(context: RequestContext, action: Action, episodeId: string, work: (loaded: Loaded) => Promise<T>, options: { purpose?: string; recordId?: string } = {}): Promise<T> {
+  async function withPlan<T>(context: RequestContext, action: Action, episodeId: string, work: (loaded: Loaded) => Promise<T>, options: { purpose?: string; recordId?: string; audit?: boolean } = {}): Promise<T> {
     const actor = practitionerOf(context)
     if (!isUuid(episodeId)) throw new NotFoundError('There is no such episode.')
     const id = episodeId.toLowerCase()
@@ -155,7 +155,8 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
       if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
       const note: AuditNote = { details: { episodeId: id } }
       const result = await work({ trx, actor, summary, note })
-      await access.assertWithin(trx, context, request, note)
+      // A bare permission check before a form is parsed is not itself audited when allowed: the work that follows is.
+      if (options.audit !== false) await access.assertWithin(trx, context, request, note)
       return result
     })
   }
@@ -293,10 +294,9 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
     })
   }
 
+  /** Refuses (audited as denied) when the actor may not do this to the episode's plan; does nothing otherwise. */
   async function ensureAllowed(context: RequestContext, action: Action, episodeId: string): Promise<void> {
-    await withPlan(context, action, episodeId, async ({ note }) => {
-      note.details = { ...note.details, check: 'form' }
-    })
+    await withPlan(context, action, episodeId, async () => undefined, { audit: false })
   }
 
   // ---- needs -------------------------------------------------------------------------------------------------

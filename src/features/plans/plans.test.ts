@@ -200,6 +200,32 @@ for (const kind of databaseKinds()) {
 
       const fresh = await browsers.lead.post(`${plan()}/needs/new`, { source: 'fresh', description: 'Money is tight since Dad left', outcomeWanted: 'Bills paid on time', frameworkOutcomes: 'achieving_economic_wellbeing' })
       assert.equal(fresh.statusCode, 303)
+      const audited = await db().selectFrom('auditEvents').select('details').where('action', '=', 'plan.edit').where('outcome', '=', 'allowed').execute()
+      assert.equal(audited.length, 2, 'one audit event per need added, none for the permission check before parsing')
+    })
+
+    it('changes a need with a version check, and takes one out of the plan', async () => {
+      const url = `${plan()}/needs/${needId}`
+      const form = load((await browsers.lead.get(url)).body)
+      const version = form('form[action$="' + needId + '"] input[name="version"]').val() as string
+      assert.equal(form('#description').text(), 'Headaches on school mornings.')
+      const saved = await browsers.lead.post(url, { description: 'Headaches on school mornings, most weeks.', outcomeWanted: 'Kira goes to school every day and feels OK there', frameworkOutcomes: ['being_healthy', 'enjoying_and_achieving'], version })
+      assert.equal(saved.statusCode, 303)
+      const stale = await browsers.colleague.post(url, { description: 'Headaches', outcomeWanted: 'Kira goes to school', version })
+      assert.equal(stale.statusCode, 409)
+      const $ = load(stale.body)
+      assert.match($('#conflict').text(), /most weeks/, 'what is saved now is shown')
+      assert.equal($('#description').text(), 'Headaches', 'what they typed is kept')
+      const need = await db().selectFrom('planNeeds').selectAll().where('id', '=', needId).executeTakeFirstOrThrow()
+      assert.equal(need.description, 'Headaches on school mornings, most weeks.')
+
+      const spare = await browsers.lead.post(`${plan()}/needs/new`, { source: 'fresh', description: 'A need added by mistake', outcomeWanted: 'None' })
+      assert.equal(spare.statusCode, 303)
+      const spareId = (await db().selectFrom('planNeeds').select('id').where('description', '=', 'A need added by mistake').executeTakeFirstOrThrow()).id
+      const removed = await browsers.lead.post(`${plan()}/needs/${spareId}/remove`, { version: '1' })
+      assert.equal(removed.statusCode, 303)
+      assert.doesNotMatch((await browsers.lead.get(plan())).body, /added by mistake/)
+      assert.equal((await browsers.lead.get(`${plan()}/needs/${spareId}`)).statusCode, 404)
     })
 
     let actionId = ''
