@@ -57,6 +57,10 @@ export function formFields(html: string, button: RegExp, changes: Record<string,
     }
     add(name, String($element.attr('value') ?? ''))
   })
+  // The button that was pressed is sent too, when it has a name (forms with two buttons tell them apart this way).
+  const pressed = form.find('button').filter((_j, b) => button.test($(b).text())).first()
+  const pressedName = pressed.attr('name')
+  if (pressedName) add(pressedName, String(pressed.attr('value') ?? ''))
   for (const [name, value] of Object.entries(changes)) {
     if (value === null) delete fields[name]
     else fields[name] = value

@@ -98,7 +98,8 @@ function task(row: OpenMinutesRow, today: string, owedAs: MinutesTask['owedAs'])
     overdue,
     owedAs,
     message: overdue ? lateMinutesMessage(row.meetingStartsAt, dueOn, today) : null,
-    href: paths.meetings.minutes(row.episodeId, row.meetingId),
+    // The chair goes straight to the approval page; everyone else to the minutes.
+    href: owedAs === 'chair' ? paths.meetings.approveMinutes(row.episodeId, row.meetingId) : paths.meetings.minutes(row.episodeId, row.meetingId),
   }
 }
 
