@@ -103,10 +103,15 @@ function task(row: OpenMinutesRow, today: string, owedAs: MinutesTask['owedAs'])
   }
 }
 
-/** Every authority's minutes past their due date and not yet circulated (meetings not cancelled, episodes open), oldest due first. */
-export async function listOverdueMinutes(db: Db, authorityId: string, today: Date | string): Promise<MinutesTask[]> {
+/**
+ * The authority's minutes (or, with `episodeId`, one episode's) past their due date and not yet circulated (meetings not
+ * cancelled, episodes open), oldest due first.
+ */
+export async function listOverdueMinutes(db: Db, authorityId: string, today: Date | string, options: { episodeId?: string } = {}): Promise<MinutesTask[]> {
   const day = todayOf(today)
-  const rows = await openMinutes(db, authorityId).where('meetingMinutes.dueOn', '<', day).orderBy('meetingMinutes.dueOn').orderBy('meetings.startsAt').execute()
+  let query = openMinutes(db, authorityId).where('meetingMinutes.dueOn', '<', day)
+  if (options.episodeId) query = query.where('meetings.episodeId', '=', options.episodeId)
+  const rows = await query.orderBy('meetingMinutes.dueOn').orderBy('meetings.startsAt').execute()
   return rows.map(row => task(row, day, null))
 }
 

@@ -415,6 +415,12 @@ for (const kind of databaseKinds()) {
       assert.match(load(list.body)('.govuk-warning-text').text(), /The minutes of 4 January are late\. They were due on 11 January\./)
       const show = await leadBrowser.get(`/episodes/${episodeId}/meetings/${lateId}`)
       assert.match(load(show.body)('.govuk-warning-text').text(), /The minutes of 4 January are late/)
+      // The family's copy of the plan tells them too, in the same words.
+      const copy = await leadBrowser.get(`/episodes/${episodeId}/plan/family-copy`)
+      assert.equal(copy.statusCode, 200)
+      const $ = load(copy.body)
+      const waiting = $('h2').filter((_i, h2) => $(h2).text() === 'Minutes you are waiting for').nextAll('ul').first().text()
+      assert.match(waiting, /The minutes of 4 January are late\. They were due on 11 January\./)
     })
 
     it('works through the API: list, schedule, attendance and minutes with actions into the plan; refuses outsiders', async () => {

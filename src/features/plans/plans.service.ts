@@ -12,6 +12,7 @@ import { paths } from '../../paths.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { readEarlyHelpSettings } from '../team/early-help-settings.ts'
+import { listOverdueMinutes } from '../meetings/meetings-due.ts'
 import { findTemplateVersion } from '../assessments/templates.repository.ts'
 import { elementsOf } from '../assessments/template-content.ts'
 import { renderFamilyCopyPdf } from '../assessments/family-copy.pdf.ts'
@@ -666,7 +667,19 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
         const latest = page.versions[0]
         const signatures = latest ? await repository.listSignatures(loaded.trx, loaded.actor.authorityId, latest.id) : []
         loaded.note.details = { ...loaded.note.details, copy }
-        return { page, document: planFamilyDocument({ summary: page.summary, snapshot: page.snapshot, plan: page.plan, latest: latest ?? null, signatures, today: page.today }) }
+        const lateMinutes = await listOverdueMinutes(loaded.trx, loaded.actor.authorityId, page.today, { episodeId })
+        return {
+          page,
+          document: planFamilyDocument({
+            summary: page.summary,
+            snapshot: page.snapshot,
+            plan: page.plan,
+            latest: latest ?? null,
+            signatures,
+            today: page.today,
+            lateMinutes: lateMinutes.flatMap(minutes => (minutes.message ? [minutes.message] : [])),
+          }),
+        }
       },
       { purpose: 'family copy of the plan' },
     )

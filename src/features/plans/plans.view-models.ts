@@ -129,6 +129,8 @@ export type PlanFamilyInput = {
   latest: { number: number; agreedAt: Date } | null
   signatures: { signerName: string; signedOn: string; method: keyof typeof SIGNATURE_METHOD_NAMES }[]
   today: string
+  /** "The minutes of 3 March are late. They were due on 10 March." for each meeting whose minutes are overdue. */
+  lateMinutes?: string[]
 }
 
 const FAMILY_METHOD_WORDS = { on_screen: 'signed on screen', in_person: 'signed in person', on_paper: 'signed on paper', verbal: 'agreed out loud', email: 'agreed by email' } as const
@@ -182,6 +184,13 @@ export function planFamilyDocument(input: PlanFamilyInput): FamilyCopyDocument {
     body.push({ kind: 'heading', level: 2, text: 'Who signed this plan' })
     if (input.signatures.length) body.push({ kind: 'list', items: input.signatures.map(signature => `${signature.signerName}, ${FAMILY_METHOD_WORDS[signature.method]} on ${formatDate(signature.signedOn)}`) })
     else body.push({ kind: 'paragraph', text: 'Nobody has signed it yet.' })
+  }
+  if (input.lateMinutes?.length) {
+    body.push(
+      { kind: 'heading', level: 2, text: 'Minutes you are waiting for' },
+      { kind: 'list', items: input.lateMinutes },
+      { kind: 'paragraph', text: 'Minutes are the written notes of a meeting. You should get a copy of every meeting’s minutes. Ask your lead professional for them.' },
+    )
   }
   body.push(
     { kind: 'heading', level: 2, text: 'If something is wrong' },
