@@ -17,11 +17,20 @@ import type { ElementInput } from '../assessments/assessments.schemas.ts'
  * issued (each still passes the modulus 11 check).
  */
 
-/** Who records the caseload: the demo practitioner, and the colleague asked to contribute to an assessment. */
+/** A demo account that records something itself. */
+export type DemoPractitioner = { userId: string; name: string; email: string; agencyIds: string[] }
+
+/**
+ * Who records the caseload: the demo practitioner, the colleague asked to contribute to an assessment, and two
+ * colleagues on Tegan Marsh's team who record their own parts (minutes, progress, their signatures on the plan), each
+ * working for the agency named by `agencyId`.
+ */
 export type DemoTeam = {
   authorityId: string
-  practitioner: { userId: string; name: string; email: string; agencyIds: string[] }
+  practitioner: DemoPractitioner
   healthVisitorUserId: string
+  youngCarersWorker: DemoPractitioner & { agencyId: string }
+  pastoralLead: DemoPractitioner & { agencyId: string }
   agencyIds: ReadonlyMap<string, string>
 }
 
@@ -58,6 +67,27 @@ function bornAgo(now: Date, years: number, days: number): string {
 
 function dayAfter(now: Date, days: number): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10)
+}
+
+/** `daysAgo` moved off a weekend (negative: days ahead): a Saturday becomes the Friday, a Sunday the Monday. */
+function weekdayNear(now: Date, daysAgo: number): number {
+  const day = new Date(now.getTime() - daysAgo * 86_400_000).getUTCDay()
+  return day === 6 ? daysAgo + 1 : day === 0 ? daysAgo - 1 : daysAgo
+}
+
+function practitionerContext(authorityId: string, person: DemoPractitioner, actingAgencyId: string | null): RequestContext {
+  const actor: PractitionerActor = {
+    kind: 'practitioner',
+    userId: person.userId,
+    authorityId,
+    name: person.name,
+    email: person.email,
+    roles: new Set(['practitioner']),
+    agencyIds: person.agencyIds,
+    actingAgencyId,
+    via: 'session',
+  }
+  return { actor, ip: null, requestId: 'demo-seed' }
 }
 
 const NO_DETAILS: PersonDetails = {
@@ -173,6 +203,315 @@ function practitionerSteps(services: Services, context: RequestContext) {
   return { register, household, relate, checklist, consent, steps, elements }
 }
 
+/**
+ * Tegan Marsh's team around the family, after the assessment was signed off (44 days ago): the team joins, the first
+ * team meeting is held about three weeks later (agenda, attendance, chair, minute-taker), the demo practitioner is
+ * appointed lead professional as Tegan asked, the plan is built, agreed as version 1 and signed, the minutes are
+ * approved and circulated, progress is recorded, case notes are written, the first review is held (decision: continue),
+ * and the next team meeting is arranged for about 5 days' time. The colleagues record their own parts.
+ */
+async function teamAroundTegan(
+  services: Services,
+  clock: SeedClock,
+  team: DemoTeam,
+  context: RequestContext,
+  now: Date,
+  marsh: { episodeId: string; tegan: string; karen: string },
+  agency: (name: string) => string,
+): Promise<void> {
+  const { episodeId, tegan, karen } = marsh
+  const dee = team.practitioner
+  const yusuf = team.youngCarersWorker
+  const paula = team.pastoralLead
+  const yusufContext = practitionerContext(team.authorityId, yusuf, yusuf.agencyId)
+  const paulaContext = practitionerContext(team.authorityId, paula, paula.agencyId)
+
+  // ---- the team: two practitioners, Tegan and her mum, and Karen's advocate ----
+  clock.at(43, 10)
+  await services.team.addPractitioner(context, episodeId, { userId: yusuf.userId, agencyId: yusuf.agencyId, teamRole: 'Young carers worker' })
+  await services.team.addPractitioner(context, episodeId, { userId: paula.userId, agencyId: paula.agencyId, teamRole: 'Pastoral lead, Year 10' })
+  const choices = await services.team.familyChoices(context, episodeId)
+  /** A family member picked from the family's records when the form offers them, else added by name (as the form allows). */
+  const familyMember = async (personId: string, name: string, relationship: string, phone: string) => {
+    const offered = choices.people.some(person => person.id === personId)
+    return services.team.addFamilyMember(context, episodeId, {
+      kind: 'family_member',
+      personId: offered ? personId : null,
+      name: offered ? null : name,
+      relationship,
+      organisation: null,
+      email: null,
+      phone: offered ? null : phone,
+    })
+  }
+  const teganMember = await familyMember(tegan, 'Tegan Marsh', 'Young person', '07700 900417')
+  const karenMember = await familyMember(karen, 'Karen Marsh', 'Mum', '07700 900418')
+  const advocate = await services.team.addFamilyMember(context, episodeId, {
+    kind: 'advocate',
+    personId: null,
+    name: 'Bev Latham',
+    relationship: 'Karen’s advocate',
+    organisation: 'Family Lives Northshire',
+    email: 'bev.latham@familylives-northshire.example.org',
+    phone: '01632 960014',
+  })
+
+  // ---- the first team meeting, about three weeks after the assessment ----
+  const firstMeetingDay = weekdayNear(now, 23)
+  clock.at(43, 10, 30)
+  const firstMeeting = await services.meetings.schedule(context, episodeId, {
+    purpose: 'first_team_meeting',
+    date: dayAfter(now, -firstMeetingDay),
+    startTime: '15:45',
+    endTime: '17:00',
+    venueName: 'Moorland Community Centre, Room 2',
+    venueAddress: 'Moor Lane, Moorland, NX7 2AB',
+    neutralVenue: true,
+    accessibilityNotes: 'Step-free entrance from the car park; the room is on the ground floor. The number 12 bus stops outside.',
+    remoteLink: null,
+    inviteeUserIds: [dee.userId, yusuf.userId, paula.userId],
+    inviteeFamilyIds: [teganMember.id, karenMember.id, advocate.id],
+    chairUserId: dee.userId,
+    minuteTakerUserId: paula.userId,
+  })
+  clock.at(firstMeetingDay + 3, 17)
+  // Tegan asked for this on the phone; the family's item is recorded as hers.
+  await services.meetings.addAgendaItem(context, episodeId, firstMeeting, { text: 'Can I go back to art club on Wednesdays, and who would be at home with Mum?', onBehalfOfFamilyId: teganMember.id })
+  await services.meetings.addAgendaItem(context, episodeId, firstMeeting, { text: 'Agree who will be Tegan’s lead professional.', onBehalfOfFamilyId: null })
+
+  clock.at(firstMeetingDay, 17, 30)
+  const held = await services.meetings.view(context, episodeId, firstMeeting)
+  await services.meetings.recordAttendance(context, episodeId, firstMeeting, {
+    attendance: held.invitees.map(invitee => ({ inviteeId: invitee.id, attendance: invitee.familyTeamMemberId === advocate.id ? 'apologies' : 'attended' })),
+    chairUserId: dee.userId,
+    minuteTakerUserId: paula.userId,
+    version: held.meeting.version,
+  })
+  await services.team.appointLead(context, episodeId, {
+    scope: 'whole_family',
+    userId: dee.userId,
+    appointedVia: 'team_meeting',
+    familyChose: true,
+    familyPreference: '“I want Dee. She’s the one I told first and she didn’t make a big thing of it. Mum likes her too.”',
+  })
+
+  // ---- the support plan, built from the assessment that evening ----
+  clock.at(firstMeetingDay, 18, 15)
+  const needForm = await services.plans.needForm(context, episodeId)
+  const fromAssessment = (elementKey: string, subject: string) => {
+    const found = needForm.assessmentNeeds.find(need => need.value === `${elementKey}|${subject}`)
+    if (!found) throw new Error(`demo seed: the assessment recorded no need for ${elementKey}`)
+    return { elementKey, subject }
+  }
+  const wellbeing = await services.plans.addNeed(context, episodeId, {
+    source: fromAssessment('emotional-and-social-development', tegan),
+    description: '',
+    outcomeWanted: 'Tegan has one evening a week that is just hers, and worries less about her mum when she is out.',
+    frameworkOutcomes: ['being_healthy', 'enjoying_and_achieving'],
+  })
+  const learning = await services.plans.addNeed(context, episodeId, {
+    source: fromAssessment('participation-in-learning-education-and-employment', tegan),
+    description: '',
+    outcomeWanted: 'Tegan is in school every day she can be, keeps up with homework and stays on track for her GCSEs.',
+    frameworkOutcomes: ['enjoying_and_achieving', 'achieving_economic_wellbeing'],
+  })
+  const mumsHealth = await services.plans.addNeed(context, episodeId, {
+    source: fromAssessment('family-history-functioning-and-well-being', 'family'),
+    description: '',
+    outcomeWanted: 'Karen has the right support for her own health, so Tegan does less of the caring.',
+    frameworkOutcomes: ['being_healthy', 'staying_safe'],
+  })
+  const money = await services.plans.addNeed(context, episodeId, {
+    source: fromAssessment('housing-employment-and-financial-considerations', 'family'),
+    description: '',
+    outcomeWanted: 'The family knows what money they are entitled to, and claims it.',
+    frameworkOutcomes: ['achieving_economic_wellbeing'],
+  })
+  const youngCarersAction = await services.plans.addAction(context, episodeId, {
+    what: 'Young carers assessment with Tegan, and a place at the Tuesday young carers group.',
+    needId: wellbeing,
+    owner: { kind: 'practitioner', userId: yusuf.userId },
+    dueOn: dayAfter(now, -(firstMeetingDay - 7)),
+  })
+  const pastoralAction = await services.plans.addAction(context, episodeId, {
+    what: 'A pastoral check-in with Tegan every Monday, and a homework club place on Mondays and Wednesdays.',
+    needId: learning,
+    owner: { kind: 'practitioner', userId: paula.userId },
+    dueOn: dayAfter(now, 20),
+  })
+  const careCoordinatorAction = await services.plans.addAction(context, episodeId, {
+    what: 'Review Karen’s care plan and the support she has at home, with Karen’s care co-ordinator.',
+    needId: mumsHealth,
+    owner: { kind: 'agency', agencyId: agency('Northshire Adult Mental Health Team') },
+    dueOn: dayAfter(now, 9),
+  })
+  const karenAction = await services.plans.addAction(context, episodeId, {
+    what: 'Ask her sister to come round on Wednesday evenings, so Tegan can go to art club.',
+    needId: wellbeing,
+    owner: { kind: 'family_member', familyTeamMemberId: karenMember.id },
+    dueOn: dayAfter(now, -(firstMeetingDay - 10)),
+  })
+  const benefitsAction = await services.plans.addAction(context, episodeId, {
+    what: 'A benefits check with Karen, including Carer’s Allowance and a council tax reduction.',
+    needId: money,
+    owner: { kind: 'practitioner', userId: dee.userId },
+    dueOn: dayAfter(now, -4),
+  })
+  const draft = await services.plans.planPage(context, episodeId)
+  await services.plans.setIfNotAchieved(
+    context,
+    episodeId,
+    'If Tegan’s attendance falls below 80% or she is caring most evenings again, Dee will call the team together within two weeks to look at more support, including a carer’s assessment for Karen from adult social care.',
+    draft.plan?.version ?? 1,
+  )
+
+  // ---- the minutes: drafted by the minute-taker the next day, with an action agreed in the meeting ----
+  clock.at(firstMeetingDay - 1, 9, 30)
+  const minutesAction = await services.meetings.addMinutesAction(paulaContext, episodeId, firstMeeting, {
+    what: 'Ask Coastal Family Surgery to note on Tegan’s record that she is a young carer.',
+    owner: { kind: 'user', id: yusuf.userId },
+    dueOn: dayAfter(now, -(firstMeetingDay - 9)),
+  })
+  const toDraft = await services.meetings.view(paulaContext, episodeId, firstMeeting)
+  await services.meetings.saveMinutes(paulaContext, episodeId, firstMeeting, {
+    discussion:
+      'Dee welcomed everyone and explained the meeting. Tegan talked about her week: she looks after her mum most evenings and misses homework on the days her mum is unwell. Karen said her depression has been worse since the winter. Yusuf explained the young carers assessment and the Tuesday group. Paula went through Tegan’s attendance (81% this term) and the homework club.',
+    decisions:
+      'Dee is the lead professional (Tegan’s choice). The plan was agreed: young carers assessment and group; weekly pastoral check-in and homework club; a review of Karen’s care plan; Karen’s sister on Wednesdays so Tegan can go to art club; a benefits check. The next team meeting is in six weeks, after the first review.',
+    familyViews: 'Tegan: “I don’t want to stop helping Mum, I just want some time that’s mine.” Karen: “I want her to be a kid. I didn’t know there was help like this.”',
+    intent: 'save',
+    version: toDraft.minutes?.version ?? 1,
+  })
+  const saved = await services.meetings.view(paulaContext, episodeId, firstMeeting)
+  await services.meetings.saveMinutes(paulaContext, episodeId, firstMeeting, {
+    discussion: saved.minutes?.discussion ?? '',
+    decisions: saved.minutes?.decisions ?? '',
+    familyViews: saved.minutes?.familyViews ?? '',
+    intent: 'submit',
+    version: saved.minutes?.version ?? 1,
+  })
+
+  // ---- version 1 of the plan: agreed by the lead, signed on screen by the practitioners ----
+  clock.at(firstMeetingDay - 1, 15)
+  const toAgree = await services.plans.planPage(context, episodeId)
+  const number = await services.plans.agree(context, episodeId, { changeSummary: 'The plan agreed at the first team meeting.', fingerprint: toAgree.fingerprint })
+  await services.plans.sign(context, episodeId, number, { signer: { kind: 'practitioner', userId: dee.userId }, method: 'on_screen', signedOn: clock.today() })
+
+  // ---- the chair approves the minutes: they are circulated to the team and the family ----
+  clock.at(firstMeetingDay - 2, 9)
+  const toApprove = await services.meetings.view(context, episodeId, firstMeeting)
+  await services.meetings.decideMinutes(context, episodeId, firstMeeting, { intent: 'approve', version: toApprove.minutes?.version ?? 1 })
+  clock.at(firstMeetingDay - 2, 11)
+  await services.plans.sign(yusufContext, episodeId, number, { signer: { kind: 'practitioner', userId: yusuf.userId }, method: 'on_screen', signedOn: clock.today() })
+  clock.at(firstMeetingDay - 2, 13, 20)
+  await services.plans.sign(paulaContext, episodeId, number, { signer: { kind: 'practitioner', userId: paula.userId }, method: 'on_screen', signedOn: clock.today() })
+
+  // ---- a home visit: Tegan and Karen sign, a note for the team ----
+  clock.at(firstMeetingDay - 3, 16, 30)
+  await services.plans.sign(context, episodeId, number, { signer: { kind: 'family', familyTeamMemberId: teganMember.id }, method: 'in_person', signedOn: clock.today() })
+  await services.plans.sign(context, episodeId, number, { signer: { kind: 'family', familyTeamMemberId: karenMember.id }, method: 'on_paper', signedOn: clock.today() })
+  await services.records.addNote(context, episodeId, {
+    occurredOn: clock.today(),
+    summary: 'Home visit: the plan signed, the family’s copy left with them',
+    body: 'Went through the plan with Tegan and Karen at home and left them the family’s copy. Tegan signed it with me; Karen signed the paper copy. Karen’s sister has agreed to come on Wednesdays from next week.',
+    personId: null,
+    visibility: 'team',
+  })
+
+  // ---- progress: each practitioner records their own ----
+  const version = async (actionId: string) => (await services.plans.findAction(context, episodeId, actionId)).version
+  clock.at(firstMeetingDay - 5, 14)
+  await services.plans.updateActionStatus(yusufContext, episodeId, youngCarersAction, {
+    status: 'done',
+    notDoneReason: null,
+    note: 'Young carers assessment done with Tegan at school. She started at the Tuesday group this week and already knows two of the others.',
+    version: await version(youngCarersAction),
+  })
+  clock.at(firstMeetingDay - 6, 15, 45)
+  await services.plans.updateActionStatus(paulaContext, episodeId, pastoralAction, {
+    status: 'in_progress',
+    notDoneReason: null,
+    note: 'Monday check-ins have started. Tegan has been to homework club three times; attendance this fortnight 92%.',
+    version: await version(pastoralAction),
+  })
+  clock.at(12, 11)
+  await services.plans.updateActionStatus(context, episodeId, careCoordinatorAction, {
+    status: 'in_progress',
+    notDoneReason: null,
+    note: 'Spoke to Karen’s care co-ordinator: a review of her care plan is booked.',
+    version: await version(careCoordinatorAction),
+  })
+  await services.plans.updateActionStatus(context, episodeId, benefitsAction, {
+    status: 'in_progress',
+    notDoneReason: null,
+    note: 'Started the benefits check with Karen; we need her bank statements to finish it.',
+    version: await version(benefitsAction),
+  })
+  await services.records.addNote(context, episodeId, {
+    occurredOn: clock.today(),
+    summary: 'Money worries: rent arrears mentioned in confidence',
+    body: 'Karen told me she is two months behind with the rent and has not told Tegan. She agreed I could speak to Northshire Housing Options if the benefits check does not sort it. Kept to Family Lives Northshire for now, at Karen’s request.',
+    personId: null,
+    visibility: 'agency',
+  })
+  clock.at(7, 17)
+  await services.records.addNote(context, episodeId, {
+    occurredOn: clock.today(),
+    summary: 'Tegan’s art club is going well',
+    body: 'Tegan has been to art club three Wednesdays running while her aunt sits with Karen. She showed me a drawing she is entering for her GCSE portfolio. Written for Tegan and Karen to see.',
+    personId: tegan,
+    visibility: 'family',
+  })
+
+  // ---- the first review: Distance Travelled re-scored with the family; the decision is to continue ----
+  clock.at(3, 16)
+  const form = await services.reviews.reviewForm(context, episodeId)
+  const progress: Record<string, { status: 'not_started' | 'in_progress' | 'done' | 'not_done'; comment: string | null }> = {
+    [youngCarersAction]: { status: 'done', comment: 'Tegan goes to the group most Tuesdays.' },
+    [pastoralAction]: { status: 'in_progress', comment: 'Attendance is up to 89% this half term.' },
+    [careCoordinatorAction]: { status: 'in_progress', comment: 'Karen’s care plan review is next week.' },
+    [karenAction]: { status: 'done', comment: 'Karen’s sister comes every Wednesday.' },
+    [benefitsAction]: { status: 'in_progress', comment: 'Still waiting for the bank statements; Dee will finish it with Karen.' },
+    [minutesAction]: { status: 'done', comment: 'The surgery has added a young carer note to Tegan’s record.' },
+  }
+  const needProgress = { [wellbeing]: 'good_progress', [learning]: 'some_progress', [mumsHealth]: 'no_change', [money]: 'some_progress' } as const
+  await services.reviews.recordReview(context, episodeId, {
+    heldOn: clock.today(),
+    meetingId: null,
+    scores: [
+      { elementKey: 'emotional-and-social-development', subject: tegan, score: 1 },
+      { elementKey: 'participation-in-learning-education-and-employment', subject: tegan, score: 1 },
+      { elementKey: 'family-history-functioning-and-well-being', subject: 'family', score: 2 },
+      { elementKey: 'housing-employment-and-financial-considerations', subject: 'family', score: 1 },
+    ],
+    actions: form.actions.map(action => ({ actionId: action.id, status: progress[action.id]?.status ?? action.status, comment: progress[action.id]?.comment ?? null, version: action.version })),
+    needs: form.needs.map(need => ({ needId: need.id, progress: needProgress[need.id] ?? 'no_change', comment: null })),
+    summary: 'Tegan has a break every Tuesday and Wednesday and her attendance is up. Karen’s own support is still being reviewed, and the benefits check is not finished.',
+    familyViews: 'Reviewed with Tegan and Karen at home. Tegan: “It’s better. I still worry but I’ve got Tuesdays.” Karen wants the benefits check finished before anything else.',
+    decision: 'continue',
+    decisionReason: null,
+  })
+
+  // ---- the next team meeting, in about five days ----
+  clock.at(2, 10)
+  const nextMeetingDay = weekdayNear(now, -5)
+  await services.meetings.schedule(context, episodeId, {
+    purpose: 'team_meeting',
+    date: dayAfter(now, -nextMeetingDay),
+    startTime: '15:45',
+    endTime: '16:45',
+    venueName: 'Moorland Community Centre, Room 2',
+    venueAddress: 'Moor Lane, Moorland, NX7 2AB',
+    neutralVenue: true,
+    accessibilityNotes: 'Step-free entrance from the car park; the room is on the ground floor. The number 12 bus stops outside.',
+    remoteLink: 'https://meet.example.org/northshire-early-help/marsh',
+    inviteeUserIds: [dee.userId, yusuf.userId, paula.userId],
+    inviteeFamilyIds: [teganMember.id, karenMember.id, advocate.id],
+    chairUserId: dee.userId,
+    minuteTakerUserId: yusuf.userId,
+  })
+}
+
 /** Records the demo caseload. Families are recorded in the order their episodes started, so references run in order. */
 export async function seedDemoFamilies(db: Kysely<Database>, config: Config, team: DemoTeam, now: Date): Promise<DemoFamily[]> {
   const clock = new SeedClock(now)
@@ -182,18 +521,7 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
     if (!id) throw new Error(`demo seed: no agency ${name}`)
     return id
   }
-  const actor: PractitionerActor = {
-    kind: 'practitioner',
-    userId: team.practitioner.userId,
-    authorityId: team.authorityId,
-    name: team.practitioner.name,
-    email: team.practitioner.email,
-    roles: new Set(['practitioner']),
-    agencyIds: team.practitioner.agencyIds,
-    actingAgencyId: team.practitioner.agencyIds[0] ?? null,
-    via: 'session',
-  }
-  const context: RequestContext = { actor, ip: null, requestId: 'demo-seed' }
+  const context = practitionerContext(team.authorityId, team.practitioner, team.practitioner.agencyIds[0] ?? null)
   const step = practitionerSteps(services, context)
   const families: DemoFamily[] = []
 
@@ -324,7 +652,13 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
     clock.at(44, 14)
     const page = await services.assessmentCompletion.completionPage(context, episode.id)
     await services.assessmentCompletion.signOff(context, episode.id, { outcome: 'multi_agency', completionDate: clock.today(), version: page.assessment.version })
-    families.push({ familyName: 'Marsh', stage: 'Assessment signed off: a team around the family', episodeId: episode.id, reference: episode.reference })
+    await teamAroundTegan(services, clock, team, context, now, { episodeId: episode.id, tegan, karen }, agency)
+    families.push({
+      familyName: 'Marsh',
+      stage: 'A team around the family: lead professional, plan version 1 signed, minutes circulated, first review held, next meeting in about 5 days',
+      episodeId: episode.id,
+      reference: episode.reference,
+    })
   }
 
   // ---- 2. The Kettering family: separated parents, assessment in progress, the health visitor asked to add to it ----
@@ -415,6 +749,47 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
       method: 'phone',
       givenOn: clock.today(),
     })
+    // A meeting with both parents about how they are each kept informed. It was held, but its minutes were never
+    // written: they are late, so they show on the demo practitioner's home page and on the coordinator's dashboard.
+    clock.at(15, 17, 30)
+    const choices = await services.team.familyChoices(context, episode.id)
+    if (!choices.people.some(person => person.id === laura)) throw new Error('demo seed: Laura Kettering is not offered as a family member')
+    const lauraMember = await services.team.addFamilyMember(context, episode.id, { kind: 'family_member', personId: laura, name: null, relationship: 'Mum', organisation: null, email: null, phone: null })
+    // Daniel lives in another household, so he is added by name.
+    const danielMember = await services.team.addFamilyMember(context, episode.id, {
+      kind: 'family_member',
+      personId: null,
+      name: 'Daniel Kettering',
+      relationship: 'Dad (lives separately)',
+      organisation: null,
+      email: null,
+      phone: '07700 900232',
+    })
+    // Twelve to fourteen days ago, on a weekday: later than five working days even over Christmas or Easter.
+    const parentsMeetingDay = weekdayNear(now, 13)
+    const parentsMeeting = await services.meetings.schedule(context, episode.id, {
+      purpose: 'team_meeting',
+      date: dayAfter(now, -parentsMeetingDay),
+      startTime: '10:00',
+      endTime: '11:00',
+      venueName: 'Riverside Family Hub',
+      venueAddress: '2 Mill Street, Riverside, NX4 1AA',
+      neutralVenue: true,
+      accessibilityNotes: 'Step-free access; a quiet room is available for children.',
+      remoteLink: null,
+      inviteeUserIds: [team.practitioner.userId],
+      inviteeFamilyIds: [lauraMember.id, danielMember.id],
+      chairUserId: team.practitioner.userId,
+      minuteTakerUserId: team.practitioner.userId,
+    })
+    clock.at(parentsMeetingDay, 12)
+    const parentsHeld = await services.meetings.view(context, episode.id, parentsMeeting)
+    await services.meetings.recordAttendance(context, episode.id, parentsMeeting, {
+      attendance: parentsHeld.invitees.map(invitee => ({ inviteeId: invitee.id, attendance: invitee.familyTeamMemberId === danielMember.id ? 'did_not_attend' : 'attended' })),
+      chairUserId: team.practitioner.userId,
+      minuteTakerUserId: team.practitioner.userId,
+      version: parentsHeld.meeting.version,
+    })
     clock.at(10, 10)
     await services.assessments.start(context, episode.id)
     await step.steps(episode.id, {
@@ -475,7 +850,7 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
       elementKeys: ['general-health', 'emotional-warmth-and-stability'],
       message: 'You knew the family well when Noah was small. Could you add what you know about the children’s health and Laura’s wellbeing?',
     })
-    families.push({ familyName: 'Kettering', stage: 'Assessment in progress; the health visitor asked to add to it', episodeId: episode.id, reference: episode.reference })
+    families.push({ familyName: 'Kettering', stage: 'Assessment in progress; the health visitor asked to add to it; the minutes of a meeting with the parents are late', episodeId: episode.id, reference: episode.reference })
   }
 
   // ---- 3. The Whitlow family: the nursery's worry, consent refused, the episode ended ----

@@ -29,6 +29,11 @@ const AUTHORITY_NAME = 'Northshire Council (demo)'
 export const DEMO_PRACTITIONER_EMAIL = 'familysupport@northshire.example'
 /** Asked to add to the Kettering family's assessment, so the Kettering episode is on her list too. */
 export const DEMO_CONTRIBUTOR_EMAIL = 'healthvisitor@northshire.example'
+/** On Tegan Marsh's team: her young carers worker (Young Carers Northshire) and her pastoral lead (Moorland Academy). */
+export const DEMO_YOUNG_CARERS_EMAIL = 'youthworker@northshire.example'
+export const DEMO_PASTORAL_EMAIL = 'pastoral@northshire.example'
+/** The early help coordinator, whose dashboard shows what is slipping across the authority. */
+export const DEMO_COORDINATOR_EMAIL = 'coordinator@northshire.example'
 const DEMO_FAMILY_NAMES = ['Marsh', 'Kettering', 'Whitlow', 'Ashdown']
 
 const LOCALITIES = ['Northshire Central', 'Riverside', 'Moorland', 'Coastal'] as const
@@ -68,6 +73,7 @@ const ACCOUNTS: readonly DemoAccount[] = [
   { name: 'Sam Senco', email: 'senco@northshire.example', roles: ['practitioner'], agencies: ['Riverside Primary School'] },
   { name: 'Hana Health Visitor', email: 'healthvisitor@northshire.example', roles: ['practitioner'], agencies: ['Northshire Health Visiting Team'] },
   { name: 'Yusuf Youth Worker', email: 'youthworker@northshire.example', roles: ['practitioner'], agencies: ['Moorland Youth Service', 'Young Carers Northshire'] },
+  { name: 'Paula Pastoral', email: 'pastoral@northshire.example', roles: ['practitioner'], agencies: ['Moorland Academy'] },
   { name: 'Dee Family Support', email: 'familysupport@northshire.example', roles: ['practitioner'], agencies: ['Family Lives Northshire'] },
 ]
 
@@ -122,6 +128,13 @@ export async function seedDemoAuthority(db: Kysely<Database>, options: { config?
   const practitioner = users.get(DEMO_PRACTITIONER_EMAIL)
   const healthVisitor = users.get(DEMO_CONTRIBUTOR_EMAIL)
   if (!practitioner || !healthVisitor) throw new Error('demo seed: the demo practitioner or health visitor account is missing')
+  /** A colleague on Tegan Marsh's team, working for the named agency (one of theirs). */
+  const colleague = (email: string, agencyName: string) => {
+    const user = users.get(email)
+    const agencyId = agencyIds.get(agencyName)
+    if (!user || !agencyId || !user.agencyIds.includes(agencyId)) throw new Error(`demo seed: ${email} does not work for ${agencyName}`)
+    return { userId: user.userId, name: user.account.name, email: user.account.email, agencyIds: user.agencyIds, agencyId }
+  }
   let families: DemoFamily[]
   try {
     families = await seedDemoFamilies(
@@ -131,6 +144,8 @@ export async function seedDemoAuthority(db: Kysely<Database>, options: { config?
         authorityId,
         practitioner: { userId: practitioner.userId, name: practitioner.account.name, email: practitioner.account.email, agencyIds: practitioner.agencyIds },
         healthVisitorUserId: healthVisitor.userId,
+        youngCarersWorker: colleague(DEMO_YOUNG_CARERS_EMAIL, 'Young Carers Northshire'),
+        pastoralLead: colleague(DEMO_PASTORAL_EMAIL, 'Moorland Academy'),
         agencyIds,
       },
       now,
