@@ -169,6 +169,9 @@ export const paths = {
     newDocument: (episodeId: string) => `/episodes/${episodeId}/documents/new`,
     downloadDocument: (episodeId: string, documentId: string) => `/episodes/${episodeId}/documents/${documentId}/download`,
     removeDocument: (episodeId: string, documentId: string) => `/episodes/${episodeId}/documents/${documentId}/remove`,
+    /** One person's chronology across every episode they are in. */
+    personChronology: (personId: string) => `/people/${personId}/chronology`,
+    personChronologyPrint: (personId: string) => `/people/${personId}/chronology/print`,
   },
   /** A practitioner's own work and the coordinator's dashboard: src/features/my-work. */
   myWork: {

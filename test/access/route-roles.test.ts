@@ -39,6 +39,9 @@ const RULES: Array<[RegExp, Who]> = [
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.
   [/^\/(api\/v1\/)?people(\/new)?$/, 'signed-in'],
   [/^\/households\/new$/, 'signed-in'],
+  // A person's chronology across episodes: only the episodes the reader is on the team of; the world's person is in none,
+  // so of the test users only a coordinator may open it (an empty chronology); the others are refused and audited.
+  [/^\/people\/:personId\/chronology(\/print)?$/, 'coordinator'],
   [/^\/(api\/v1\/)?people\/:personId(\/|$)/, 'coordinator'],
   [/^\/households\/:householdId(\/|$)/, 'coordinator'],
   [/^\/person-merges\/:mergeId\/undo$/, 'coordinator'],

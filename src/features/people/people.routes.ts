@@ -168,6 +168,7 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
         })),
         relationships: relationshipRows(found.relationships, names),
         episodes: episodeRows(found.episodes),
+        chronologyHref: paths.records.personChronology(person.id),
         merges: found.merges.map(merge => ({ id: merge.id, name: fullName(merge), reason: merge.reason, undoAction: paths.people.undoMerge(merge.id) })),
         editHref: paths.people.edit(person.id),
         startHref: paths.episodes.start({ personId: person.id }),

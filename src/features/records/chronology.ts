@@ -17,7 +17,8 @@ export function canSeeRecord(viewer: Viewer, record: { visibility: RecordVisibil
   return record.agencyId !== null && viewer.agencyIds.includes(record.agencyId)
 }
 
-export type ChronologyEvent = RawEvent & { by: string | null; agencyName: string | null }
+/** An event with its names resolved and the episode it belongs to (a person's chronology merges several). */
+export type ChronologyEvent = RawEvent & { by: string | null; agencyName: string | null; episodeId: string; episodeReference: string }
 
 function sortKey(event: RawEvent): string {
   // A day without a time sorts at the end of that day's recorded moments (it was usually written up afterwards).

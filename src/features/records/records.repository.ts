@@ -62,6 +62,31 @@ export async function agenciesOfUsers(db: Db, authorityId: string, episodeId: st
   return result
 }
 
+// ---- a person's chronology ------------------------------------------------------------------------------------------
+
+export type ChronologyPerson = { id: string; name: string; mergedIntoId: string | null }
+
+export async function findChronologyPerson(db: Db, authorityId: string, personId: string): Promise<ChronologyPerson | undefined> {
+  const row = await db.selectFrom('persons').select(['id', 'givenNames', 'familyName', 'mergedIntoId']).where('authorityId', '=', authorityId).where('id', '=', personId).executeTakeFirst()
+  return row ? { id: row.id, name: `${row.givenNames} ${row.familyName}`, mergedIntoId: row.mergedIntoId } : undefined
+}
+
+export type PersonEpisode = { episodeId: string; role: 'child' | 'adult'; startedAt: Date; closedAt: Date | null; previousEpisodeId: string | null }
+
+/** Every episode the person is in (episode_people), re-referrals included, oldest first. */
+export async function listEpisodesOfPerson(db: Db, authorityId: string, personId: string): Promise<PersonEpisode[]> {
+  const rows = await db
+    .selectFrom('episodePeople as ep')
+    .innerJoin('episodes as e', join => join.onRef('e.authorityId', '=', 'ep.authorityId').onRef('e.id', '=', 'ep.episodeId'))
+    .select(['e.id', 'ep.role', 'e.startedAt', 'e.closedAt', 'e.previousEpisodeId'])
+    .where('ep.authorityId', '=', authorityId)
+    .where('ep.personId', '=', personId)
+    .orderBy('e.startedAt', 'asc')
+    .orderBy('e.id', 'asc')
+    .execute()
+  return rows.map(row => ({ episodeId: row.id, role: row.role, startedAt: row.startedAt, closedAt: row.closedAt, previousEpisodeId: row.previousEpisodeId }))
+}
+
 // ---- case notes ----------------------------------------------------------------------------------------------------
 
 export type CaseNote = {

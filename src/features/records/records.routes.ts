@@ -6,8 +6,8 @@ import { singleError, submittedText, toFormErrors, type FormErrors } from '../..
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { episodeNav } from '../episodes/episode-summary.ts'
-import { chronologyQuery, documentForm, noteForm, removeDocumentForm, type ChronologyFilter } from './records.schemas.ts'
-import { contentDisposition, type UploadedFile } from './records.service.ts'
+import { chronologyQuery, documentForm, noteForm, personChronologyQuery, removeDocumentForm, type ChronologyFilter, type PersonChronologyFilter } from './records.schemas.ts'
+import { contentDisposition, MergedPersonError, type UploadedFile } from './records.service.ts'
 import {
   agencyItems,
   childItems,
@@ -19,6 +19,7 @@ import {
   formatSize,
   kindItems,
   noteCards,
+  personEpisodeRows,
   personItems,
   timelineItems,
   todayParts,
@@ -27,6 +28,7 @@ import {
 
 type EpisodeParams = { Params: { episodeId: string } }
 type DocumentParams = { Params: { episodeId: string; documentId: string } }
+type PersonParams = { Params: { personId: string } }
 type Values = Record<string, string>
 
 const NOTICES: Record<string, string> = {
@@ -257,10 +259,10 @@ export function registerRecordsRoutes(app: FastifyInstance, services: Services) 
         action: paths.records.chronology(episode.id),
         printHref: `${paths.records.chronologyPrint(episode.id)}${query}`,
         clearHref: paths.records.chronology(episode.id),
-        items: timelineItems(events, episode),
+        items: timelineItems(events, episode.children),
         count: events.length,
         filtered: filter.kinds.length > 0 || filter.agencyId !== null || filter.personId !== null,
-        description: filterDescription(filter, episode, agencyOptions),
+        description: filterDescription(filter, episode.children, agencyOptions),
         kindItems: kindItems(filter),
         agencyItems: agencyItems(agencyOptions, filter),
         personItems: personItems(episode, filter),
@@ -273,4 +275,50 @@ export function registerRecordsRoutes(app: FastifyInstance, services: Services) 
 
   app.get<EpisodeParams>('/episodes/:episodeId/chronology', signedIn, async (request, reply) => renderChronology(request, reply, false))
   app.get<EpisodeParams>('/episodes/:episodeId/chronology/print', signedIn, async (request, reply) => renderChronology(request, reply, true))
+
+  // ---- one person's chronology, across every episode they are in --------------------------------------------------
+
+  async function renderPersonChronology(request: FastifyRequest<PersonParams>, reply: FastifyReply, print: boolean) {
+    const parsed = personChronologyQuery.safeParse(request.query ?? {})
+    const filter: PersonChronologyFilter = parsed.success ? parsed.data : { kinds: [], agencyId: null }
+    const formErrors = parsed.success ? undefined : toFormErrors(parsed.error)
+    let data: Awaited<ReturnType<typeof records.personChronology>>
+    try {
+      data = await records.personChronology(request.context(), request.params.personId, filter)
+    } catch (error) {
+      if (error instanceof MergedPersonError) {
+        const target = print ? paths.records.personChronologyPrint(error.keptPersonId) : paths.records.personChronology(error.keptPersonId)
+        return reply.redirect(target, 301)
+      }
+      throw error
+    }
+    const { person, episodes, hiddenEpisodes, events, agencyOptions } = data
+    const full: ChronologyFilter = { ...filter, personId: person.id }
+    const query = filterQuery({ ...filter, personId: null })
+    return reply.render(
+      print ? 'records/views/person-chronology-print.njk' : 'records/views/person-chronology.njk',
+      {
+        title: `Chronology: ${person.name}`,
+        person,
+        backLink: print ? `${paths.records.personChronology(person.id)}${query}` : paths.people.show(person.id),
+        action: paths.records.personChronology(person.id),
+        printHref: `${paths.records.personChronologyPrint(person.id)}${query}`,
+        clearHref: paths.records.personChronology(person.id),
+        episodeRows: personEpisodeRows(episodes),
+        episodeReferences: episodes.map(episode => episode.reference).join(', '),
+        hiddenEpisodes,
+        items: timelineItems(events, [{ personId: person.id, name: person.name }], { showEpisode: true }),
+        count: events.length,
+        filtered: filter.kinds.length > 0 || filter.agencyId !== null,
+        description: filterDescription(full, [{ personId: person.id, name: person.name }], agencyOptions),
+        kindItems: kindItems(full),
+        agencyItems: agencyItems(agencyOptions, full),
+        ...formErrors,
+      },
+      formErrors ? 400 : 200,
+    )
+  }
+
+  app.get<PersonParams>('/people/:personId/chronology', signedIn, async (request, reply) => renderPersonChronology(request, reply, false))
+  app.get<PersonParams>('/people/:personId/chronology/print', signedIn, async (request, reply) => renderPersonChronology(request, reply, true))
 }

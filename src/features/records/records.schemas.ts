@@ -48,6 +48,8 @@ export const CHRONOLOGY_KIND_NAMES: Record<ChronologyKind, string> = {
 export type NoteInput = { occurredOn: string; summary: string; body: string; personId: string | null; visibility: RecordVisibility }
 export type DocumentInput = { title: string; kind: DocumentKind; visibility: RecordVisibility }
 export type ChronologyFilter = { kinds: ChronologyKind[]; agencyId: string | null; personId: string | null }
+/** A person's chronology: the person is given by the address; kinds and agency as for an episode. */
+export type PersonChronologyFilter = Omit<ChronologyFilter, 'personId'>
 
 // ---- forms -------------------------------------------------------------------------------------------------------
 
@@ -99,11 +101,15 @@ export const removeDocumentForm = z
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.preprocess(value => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]), z.array(item).max(CHRONOLOGY_KINDS.length))
 
+const filterFields = {
+  kind: oneOrMany(z.enum(CHRONOLOGY_KINDS, { error: 'Select kinds of event from the list' })),
+  agencyId: z.preprocess(value => (value === '' ? undefined : value), uuid('The agency').optional()),
+}
+
 /** The chronology's filters (GET query). */
 export const chronologyQuery = z
   .strictObject({
-    kind: oneOrMany(z.enum(CHRONOLOGY_KINDS, { error: 'Select kinds of event from the list' })),
-    agencyId: z.preprocess(value => (value === '' ? undefined : value), uuid('The agency').optional()),
+    ...filterFields,
     personId: z.preprocess(value => (value === '' ? undefined : value), uuid('The child').optional()),
   })
   .transform(
@@ -113,6 +119,14 @@ export const chronologyQuery = z
       personId: query.personId?.toLowerCase() ?? null,
     }),
   )
+
+/** A person's chronology's filters (GET query): kinds and agency; the person is in the address. */
+export const personChronologyQuery = z.strictObject(filterFields).transform(
+  (query): PersonChronologyFilter => ({
+    kinds: [...new Set(query.kind)],
+    agencyId: query.agencyId?.toLowerCase() ?? null,
+  }),
+)
 
 export const documentParams = z.strictObject({ episodeId: z.string(), documentId: z.string() })
 

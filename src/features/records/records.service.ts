@@ -11,12 +11,12 @@ import type { Action } from '../../policy/policy.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import * as repository from './records.repository.ts'
-import { readChronology } from './chronology.repository.ts'
+import { readChronology, type RawEvent } from './chronology.repository.ts'
 import { canSeeRecord, filterChronology, type ChronologyEvent, type Viewer } from './chronology.ts'
 import { deleteDocumentFile, readDocumentFile, writeDocumentFile, type DocumentFolder } from './document-storage.ts'
 import { detectFileType, type AcceptedType } from './file-type.ts'
 import { resolveVirusScanner, scanForViruses, type VirusScanner } from './virus-scan.ts'
-import type { ChronologyFilter, DocumentInput, NoteInput } from './records.schemas.ts'
+import type { ChronologyFilter, DocumentInput, NoteInput, PersonChronologyFilter } from './records.schemas.ts'
 
 export type { CaseNote, DocumentRecord } from './records.repository.ts'
 export type { ChronologyEvent } from './chronology.ts'
@@ -27,6 +27,13 @@ export type RecordsService = ReturnType<typeof createRecordsService>
 export type UploadedFile = { fileName: string; content: Buffer; truncated: boolean }
 
 export type Loaded = { episode: EpisodeSummary; actor: PractitionerActor; viewer: Viewer; request: AccessRequest }
+
+/** A person's record was merged into another: their chronology is the kept record's (the route redirects there). */
+export class MergedPersonError extends NotFoundError {
+  constructor(readonly keptPersonId: string) {
+    super('This record was merged into another.')
+  }
+}
 
 const CLOSED_MESSAGE = 'This episode is closed, so its records can be read but not changed'
 
@@ -319,32 +326,95 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
 
   // ---- the chronology --------------------------------------------------------------------------------------------
 
+  /**
+   * THE one path that builds chronology events, for one episode or many (a person's chronology): every feature's
+   * records as raw events, filed under an agency, with names resolved and the episode each belongs to. Not filtered:
+   * filterChronology applies visibility and the filter.
+   */
+  async function buildEvents(trx: Transaction<Database>, authorityId: string, episodes: readonly EpisodeSummary[]): Promise<ChronologyEvent[]> {
+    const filed: (RawEvent & { episodeId: string; episodeReference: string })[] = []
+    for (const episode of episodes) {
+      const raw = await readChronology(trx, authorityId, episode.id, new Set(episode.children.map(child => child.personId)))
+      const agencyOfUser = await repository.agenciesOfUsers(trx, authorityId, episode.id, raw.map(event => event.byUserId).filter((id): id is string => id !== null))
+      for (const event of raw) {
+        const agencyId = event.agencyId ?? (event.byUserId ? (agencyOfUser.get(event.byUserId) ?? null) : null)
+        filed.push({ ...event, agencyId, episodeId: episode.id, episodeReference: episode.reference })
+      }
+    }
+    const names = await repository.userNames(trx, authorityId, filed.map(event => event.byUserId).filter((id): id is string => id !== null))
+    const agencies = await repository.agencyNames(trx, authorityId, filed.map(event => event.agencyId).filter((id): id is string => id !== null))
+    return filed.map(event => ({
+      ...event,
+      by: event.byName ?? (event.byUserId ? (names.get(event.byUserId) ?? null) : null),
+      agencyName: event.agencyId ? (agencies.get(event.agencyId) ?? null) : null,
+    }))
+  }
+
+  /** The agencies of the events the reader may see, for the filter. */
+  function agencyOptionsOf(visible: readonly ChronologyEvent[]): { id: string; name: string }[] {
+    return [...new Map(visible.filter(event => event.agencyId && event.agencyName).map(event => [event.agencyId as string, event.agencyName as string])).entries()]
+      .map(([id, name]) => ({ id, name }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
+
   async function chronology(context: RequestContext, episodeId: string, filter: ChronologyFilter) {
     return withEpisode(context, 'chronology.view', episodeId, async (trx, { episode, actor, viewer }, note) => {
-      const authorityId = actor.authorityId
       if (filter.personId !== null && !episode.children.some(child => child.personId === filter.personId)) {
         throw new DomainRuleError('Select a child of this episode', 'personId')
       }
-      const raw = await readChronology(trx, authorityId, episode.id, new Set(episode.children.map(child => child.personId)))
-      const userIds = raw.map(event => event.byUserId).filter((id): id is string => id !== null)
-      const names = await repository.userNames(trx, authorityId, userIds)
-      const agencyOfUser = await repository.agenciesOfUsers(trx, authorityId, episode.id, userIds)
-      const withAgency = raw.map(event => ({ ...event, agencyId: event.agencyId ?? (event.byUserId ? (agencyOfUser.get(event.byUserId) ?? null) : null) }))
-      const agencies = await repository.agencyNames(trx, authorityId, withAgency.map(event => event.agencyId).filter((id): id is string => id !== null))
-      const all: ChronologyEvent[] = withAgency.map(event => ({
-        ...event,
-        by: event.byName ?? (event.byUserId ? (names.get(event.byUserId) ?? null) : null),
-        agencyName: event.agencyId ? (agencies.get(event.agencyId) ?? null) : null,
-      }))
+      const all = await buildEvents(trx, actor.authorityId, [episode])
       const visible = filterChronology(all, { kinds: [], agencyId: null, personId: null }, viewer)
       const events = filterChronology(all, filter, viewer)
-      const agencyOptions = [...new Map(visible.filter(event => event.agencyId && event.agencyName).map(event => [event.agencyId as string, event.agencyName as string])).entries()]
-        .map(([id, name]) => ({ id, name }))
-        .sort((a, b) => a.name.localeCompare(b.name))
       note.details = { page: 'chronology', shown: events.length, ...(filter.personId ? { personId: filter.personId } : {}) }
-      return { episode, events, agencyOptions }
+      return { episode, events, agencyOptions: agencyOptionsOf(visible) }
     })
   }
 
-  return { ensureAllowed, notesPage, addNote, listNotes, documentsPage, uploadDocument, downloadDocument, removalPage, removeDocument, listDocumentsForApi, chronology, scannerAvailable: scanner !== null, maxBytes: config.documents.maxBytes }
+  /**
+   * One person's chronology across every episode they are in (re-referrals included): the episodes where the reader
+   * may see the chronology (on the team, or a coordinator) are merged; the others are left out. Seeing none is refused
+   * (audited); a bad id or another authority's person is 404. Audited as a read of the person.
+   */
+  async function personChronology(context: RequestContext, personId: string, filter: PersonChronologyFilter) {
+    const actor = practitionerOf(context)
+    const authorityId = actor.authorityId
+    return access.transaction(context, async trx => {
+      if (!isUuid(personId)) throw new NotFoundError('There is no such person.')
+      const person = await repository.findChronologyPerson(trx, authorityId, personId.toLowerCase())
+      if (!person) throw new NotFoundError('There is no such person.')
+      if (person.mergedIntoId) throw new MergedPersonError(person.mergedIntoId)
+      const memberships = await repository.listEpisodesOfPerson(trx, authorityId, person.id)
+      const included: { summary: EpisodeSummary; membership: repository.PersonEpisode }[] = []
+      for (const membership of memberships) {
+        const relationship = await findEpisodeRelationship(trx, authorityId, membership.episodeId, actor.userId)
+        if (!access.decide(actor, 'chronology.view', { authorityId, relationship }).allowed) continue
+        const summary = await findEpisodeSummary(trx, authorityId, membership.episodeId)
+        if (summary) included.push({ summary, membership })
+      }
+      // On the team of an episode about the person, for this action: at least one episode is open to the reader.
+      const request: AccessRequest = { action: 'chronology.view', resource: { authorityId, relationship: { onTeam: included.length > 0 } }, recordType: 'person', recordId: person.id }
+      const decision = access.decide(actor, 'chronology.view', request.resource)
+      if (!decision.allowed) throw new DeniedWithin(request, `${decision.reason}: none of this person’s ${memberships.length} episode(s) is open to you`)
+      const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') }
+      const all = await buildEvents(trx, authorityId, included.map(item => item.summary))
+      const visible = filterChronology(all, { kinds: [], agencyId: null, personId: person.id }, viewer)
+      const events = filterChronology(all, { ...filter, personId: person.id }, viewer)
+      const references = new Map(included.map(item => [item.summary.id, item.summary.reference]))
+      const episodes = included.map(({ summary, membership }) => ({
+        id: summary.id,
+        reference: summary.reference,
+        status: summary.status,
+        role: membership.role,
+        startedAt: membership.startedAt,
+        closedAt: membership.closedAt,
+        reReferral: membership.previousEpisodeId !== null,
+        previousReference: membership.previousEpisodeId ? (references.get(membership.previousEpisodeId) ?? null) : null,
+      }))
+      const note: AuditNote = { details: { page: 'person-chronology', episodes: included.map(item => item.summary.id), hidden: memberships.length - included.length, shown: events.length } }
+      await access.assertWithin(trx, context, request, note)
+      return { person: { id: person.id, name: person.name }, episodes, hiddenEpisodes: memberships.length - included.length, events, agencyOptions: agencyOptionsOf(visible) }
+    })
+  }
+
+  return { ensureAllowed, notesPage, addNote, listNotes, documentsPage, uploadDocument, downloadDocument, removalPage, removeDocument, listDocumentsForApi, chronology, personChronology, scannerAvailable: scanner !== null, maxBytes: config.documents.maxBytes }
 }

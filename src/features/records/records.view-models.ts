@@ -18,6 +18,7 @@ import type { CaseNote, ChronologyEvent, DocumentRecord } from './records.servic
 // Pure functions from records to GOV.UK and MOJ macro arguments.
 
 type Values = Record<string, string | string[] | undefined>
+type Child = { personId: string; name: string }
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, character => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character] ?? character)
@@ -126,9 +127,12 @@ const KIND_TAG: Record<ChronologyEvent['kind'], string> = {
   document: 'govuk-tag--grey',
 }
 
-/** MOJ timeline items: the title, who (and their agency), the day, and the detail with its tags. */
-export function timelineItems(events: ChronologyEvent[], episode: EpisodeSummary) {
-  const childName = new Map(episode.children.map(child => [child.personId, child.name]))
+/**
+ * MOJ timeline items: the title, who (and their agency), the day, and the detail with its tags. `children` names the
+ * children events are about; with `showEpisode` (a person's chronology across episodes) each item names its episode.
+ */
+export function timelineItems(events: ChronologyEvent[], children: readonly Child[], options: { showEpisode?: boolean } = {}) {
+  const childName = new Map(children.map(child => [child.personId, child.name]))
   return events.map(event => {
     const tags = [`<strong class="govuk-tag ${KIND_TAG[event.kind]}">${escapeHtml(CHRONOLOGY_KIND_NAMES[event.kind])}</strong>`]
     if (event.visibility) {
@@ -138,13 +142,16 @@ export function timelineItems(events: ChronologyEvent[], episode: EpisodeSummary
     const about = event.personId ? `<p class="govuk-body-s govuk-!-margin-bottom-1">About ${escapeHtml(childName.get(event.personId) ?? 'a child')}</p>` : ''
     const detail = event.detail ? `<p class="govuk-body onestory-preserve-lines govuk-!-margin-bottom-1">${escapeHtml(event.detail)}</p>` : ''
     const time = event.at ? `<p class="govuk-body-s govuk-!-margin-bottom-1">Recorded ${escapeHtml(formatDateTime(event.at))}</p>` : ''
+    const episode = options.showEpisode
+      ? `<p class="govuk-body-s govuk-!-margin-bottom-1">Episode <a class="govuk-link" href="${escapeHtml(paths.records.chronology(event.episodeId))}">${escapeHtml(event.episodeReference)}</a></p>`
+      : ''
     const by = event.by ? (event.agencyName ? `${event.by}, ${event.agencyName}` : event.by) : event.agencyName
     return {
       label: { text: event.title },
       ...(by ? { byline: { text: by } } : {}),
       datetime: { timestamp: event.on },
-      html: `${detail}${about}${time}<p class="govuk-body-s">${tags.join(' ')}</p>`,
-      attributes: { 'data-kind': event.kind },
+      html: `${detail}${about}${episode}${time}<p class="govuk-body-s">${tags.join(' ')}</p>`,
+      attributes: { 'data-kind': event.kind, ...(options.showEpisode ? { 'data-episode': event.episodeReference } : {}) },
     }
   })
 }
@@ -175,10 +182,25 @@ export function filterQuery(filter: ChronologyFilter): string {
 }
 
 /** In words, what the filter shows (for the heading of the printed page). */
-export function filterDescription(filter: ChronologyFilter, episode: EpisodeSummary, agencies: { id: string; name: string }[]): string {
+export function filterDescription(filter: ChronologyFilter, children: readonly Child[], agencies: { id: string; name: string }[]): string {
   const parts: string[] = []
-  if (filter.personId) parts.push(`about ${episode.children.find(child => child.personId === filter.personId)?.name ?? 'one child'} and the whole family`)
+  if (filter.personId) parts.push(`about ${children.find(child => child.personId === filter.personId)?.name ?? 'one child'} and the whole family`)
   if (filter.kinds.length > 0) parts.push(`only ${filter.kinds.map(kind => CHRONOLOGY_KIND_NAMES[kind].toLowerCase()).join(', ')}`)
   if (filter.agencyId) parts.push(`recorded by ${agencies.find(agency => agency.id === filter.agencyId)?.name ?? 'one agency'}`)
   return parts.length > 0 ? `Showing events ${parts.join('; ')}.` : 'Showing every event you may see.'
+}
+
+/** The episodes a person's chronology merges: reference (linked to its own chronology), role, dates, re-referral. */
+export function personEpisodeRows(
+  episodes: { id: string; reference: string; status: string; role: 'child' | 'adult'; startedAt: Date; closedAt: Date | null; reReferral: boolean; previousReference: string | null }[],
+) {
+  return episodes.map(episode => {
+    const reReferral = episode.reReferral ? `<br><span class="govuk-body-s">Re-referral${episode.previousReference ? ` after ${escapeHtml(episode.previousReference)}` : ''}</span>` : ''
+    return [
+      { html: `<a class="govuk-link" href="${escapeHtml(paths.records.chronology(episode.id))}">${escapeHtml(episode.reference)}</a>${reReferral}` },
+      { text: episode.role === 'child' ? 'Child' : 'Adult' },
+      { text: formatDate(episode.startedAt) },
+      { text: episode.status === 'closed' ? `Closed${episode.closedAt ? ` ${formatDate(episode.closedAt)}` : ''}` : 'Open' },
+    ]
+  })
 }
