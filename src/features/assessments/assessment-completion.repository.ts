@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { AssessmentOutcome, AssessmentStatus, AssessmentsTable, EpisodeStatus } from '../../db/schema.ts'
+import { dateColumn } from '../../lib/dates.ts'
 
 // All Kysely code for completing a common assessment: outcome, sign-off, manager approval and the family's copy.
 // Every query names the authority it works in.
@@ -60,14 +61,7 @@ export async function findAssessmentByEpisode(db: Db, authorityId: string, episo
     .where('a.episodeId', '=', episodeId)
     .executeTakeFirst()
   if (!row) return undefined
-  return { ...row, explainedAt: isoDate(row.explainedAt), discussionDate: isoDate(row.discussionDate), reviewDate: isoDate(row.reviewDate), completionDate: isoDate(row.completionDate) }
-}
-
-/** Dates come back as 'YYYY-MM-DD' from pg with our parser, or as Date from PGlite: normalise to the string. */
-function isoDate(value: string | Date | null): string | null {
-  if (value === null) return null
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  return String(value).slice(0, 10)
+  return { ...row, explainedAt: dateColumn(row.explainedAt), discussionDate: dateColumn(row.discussionDate), reviewDate: dateColumn(row.reviewDate), completionDate: dateColumn(row.completionDate) }
 }
 
 /** Takes a row lock on the assessment so that concurrent sign-offs and approvals queue behind each other. */
@@ -97,7 +91,7 @@ export async function listEpisodeFamily(db: Db, authorityId: string, episodeId: 
     .orderBy('p.dateOfBirth')
     .orderBy('p.givenNames')
     .execute()
-  return rows.map(row => ({ ...row, dateOfBirth: isoDate(row.dateOfBirth as string | Date | null) }))
+  return rows.map(row => ({ ...row, dateOfBirth: dateColumn(row.dateOfBirth as string | Date | null) }))
 }
 
 export async function authorityRequiresApproval(db: Db, authorityId: string): Promise<boolean> {

@@ -5,14 +5,13 @@ import { singleError, toFormErrors, type FormErrors } from '../../lib/validation
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { formatDateTime } from '../../plugins/views.ts'
+import { dateInputItems, dateInputValues } from '../../lib/dates.ts'
 import { approvalForm, signOffForm } from './assessment-completion.schemas.ts'
 import { MissingStepsError, StaleAssessmentError, type CompletionAssessment } from './assessment-completion.service.ts'
 import {
   approvalQueueRows,
   completionSummaryRows,
   copyRows,
-  dateItems,
-  dateParts,
   missingLinks,
   OUTCOME_NAMES,
   outcomeItems,
@@ -62,7 +61,7 @@ export function registerAssessmentCompletionRoutes(app: FastifyInstance, service
   ) {
     const data = await assessmentCompletion.completionPage(request.context(), request.params.episodeId)
     const { assessment, episode } = data
-    const shown: Values = values ?? { outcome: assessment.outcome ?? undefined, ...dateParts('completionDate', assessment.completionDate), version: String(assessment.version) }
+    const shown: Values = values ?? { outcome: assessment.outcome ?? undefined, ...dateInputValues('completionDate', assessment.completionDate), version: String(assessment.version) }
     const signable = assessment.status === 'in_progress' || assessment.status === 'returned'
     return reply.render(
       'assessments/views/completion-outcome.njk',
@@ -84,7 +83,7 @@ export function registerAssessmentCompletionRoutes(app: FastifyInstance, service
         approvalRequired: data.approvalRequired,
         managerNames: data.managers.map(manager => manager.name),
         outcomeItems: outcomeItems(shown),
-        dateItems: dateItems('completionDate', shown, Boolean(page.formErrors?.fieldErrors['completionDate-day'])),
+        dateItems: dateInputItems('completionDate', shown, Boolean(page.formErrors?.fieldErrors['completionDate-day'])),
         values: shown,
         conflict: page.conflict ? { rows: conflictRows(page.conflict) } : null,
         familyCopyHref: paths.assessmentCompletion.familyCopy(episode.id),

@@ -80,22 +80,6 @@ export function approvalQueueRows(items: ApprovalQueueItem[]) {
   ])
 }
 
-/** Day, month and year fields of a GOV.UK date input from an ISO date. */
-export function dateParts(prefix: string, iso: string | null): Record<string, string> {
-  if (!iso) return {}
-  const [year, month, day] = iso.split('-')
-  return { [`${prefix}-day`]: String(Number(day)), [`${prefix}-month`]: String(Number(month)), [`${prefix}-year`]: year ?? '' }
-}
-
-export function dateItems(prefix: string, values: Values, hasError: boolean) {
-  const classes = (width: string) => `govuk-input--width-${width}${hasError ? ' govuk-input--error' : ''}`
-  return [
-    { name: 'day', classes: classes('2'), value: values[`${prefix}-day`] },
-    { name: 'month', classes: classes('2'), value: values[`${prefix}-month`] },
-    { name: 'year', classes: classes('4'), value: values[`${prefix}-year`] },
-  ]
-}
-
 /** Form values as strings, for putting back into a form. */
 export { submittedText as submitted }
 

@@ -6,6 +6,7 @@ import { singleError, toFormErrors, type FormErrors } from '../../lib/validation
 import { requireSignedIn } from '../../plugins/session.ts'
 import { formatDate } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
+import { dateInputItems } from '../../lib/dates.ts'
 import { submitted } from '../episodes/episodes.view-models.ts'
 import {
   agreementForm,
@@ -24,7 +25,6 @@ import {
   CHILD_SCORE_NAMES,
   consentRows,
   contributorRows,
-  dateItems,
   domainElementRows,
   domainProgress,
   ELEMENT_FIELDS,
@@ -210,8 +210,8 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
         consentRows: consentRows(detail),
         familyExplanation: detail.template?.content.familyExplanation ?? '',
         people: detail.people.map(person => `${personName(person)} (${person.role === 'child' ? 'child' : 'adult'})`),
-        discussionDateItems: dateItems(shown, 'discussionDate', 'discussionDate-day' in fieldErrors),
-        reviewDateItems: dateItems(shown, 'reviewDate', 'reviewDate-day' in fieldErrors),
+        discussionDateItems: dateInputItems('discussionDate', shown, 'discussionDate-day' in fieldErrors),
+        reviewDateItems: dateInputItems('reviewDate', shown, 'reviewDate-day' in fieldErrors),
         agreementItems: FAMILY_AGREEMENTS.map(value => ({ value, text: FAMILY_AGREEMENT_NAMES[value], checked: shown.familyAgreement === value })),
         explainedItems: [{ value: 'yes', text: 'I have explained what the assessment is for, that it needs their consent, and who will see it', checked: shown.explained === 'yes' }],
         ...page.formErrors,

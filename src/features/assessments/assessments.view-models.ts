@@ -3,6 +3,7 @@ import { formatDate } from '../../plugins/views.ts'
 import type { AssessmentPerson, AssessmentRecord, AssessmentView, ElementRecord, ContributorRecord } from './assessments.service.ts'
 import { elementRecorded, readyForSignOff, subjectsOf } from './assessments.service.ts'
 import type { TemplateDomain } from './template-content.ts'
+import { dateInputValues } from '../../lib/dates.ts'
 
 // Pure functions from assessment records to GOV.UK macro arguments and plain labels.
 
@@ -309,21 +310,6 @@ export function contributorRows(contributors: readonly ContributorRecord[], elem
   ])
 }
 
-export function dateParts(iso: string | null | undefined, prefix: string): Record<string, string> {
-  if (!iso) return { [`${prefix}-day`]: '', [`${prefix}-month`]: '', [`${prefix}-year`]: '' }
-  const [year, month, day] = iso.split('-')
-  return { [`${prefix}-day`]: String(Number(day)), [`${prefix}-month`]: String(Number(month)), [`${prefix}-year`]: year ?? '' }
-}
-
-/** GOV.UK date input items from form values. */
-export function dateItems(values: Values, prefix: string, hasError: boolean) {
-  return [
-    { name: 'day', classes: `govuk-input--width-2${hasError ? ' govuk-input--error' : ''}`, value: values[`${prefix}-day`] },
-    { name: 'month', classes: `govuk-input--width-2${hasError ? ' govuk-input--error' : ''}`, value: values[`${prefix}-month`] },
-    { name: 'year', classes: `govuk-input--width-4${hasError ? ' govuk-input--error' : ''}`, value: values[`${prefix}-year`] },
-  ]
-}
-
 /** Step values from the record, as the form shows them. */
 export function stepValues(step: keyof typeof STEP_TITLES, assessment: AssessmentRecord): Values {
   const base = { version: String(assessment.version) }
@@ -331,13 +317,13 @@ export function stepValues(step: keyof typeof STEP_TITLES, assessment: Assessmen
     case 'explain':
       return { ...base, explained: assessment.explainedAt ? 'yes' : '', explanationNotes: assessment.explanationNotes ?? '' }
     case 'details':
-      return { ...base, ...dateParts(assessment.discussionDate, 'discussionDate'), reason: assessment.reason ?? '', present: assessment.present ?? '' }
+      return { ...base, ...dateInputValues('discussionDate', assessment.discussionDate), reason: assessment.reason ?? '', present: assessment.present ?? '' }
     case 'conclusions':
       return { ...base, conclusions: assessment.conclusions ?? '', familyAgreement: assessment.familyAgreement ?? '', differencesOfOpinion: assessment.differencesOfOpinion ?? '' }
     case 'solutions':
       return { ...base, solutions: assessment.solutions ?? '', familyCanDo: assessment.familyCanDo ?? '' }
     case 'agreement':
-      return { ...base, agreedActions: assessment.agreedActions ?? '', ...dateParts(assessment.reviewDate, 'reviewDate') }
+      return { ...base, agreedActions: assessment.agreedActions ?? '', ...dateInputValues('reviewDate', assessment.reviewDate) }
   }
 }
 

@@ -4,8 +4,9 @@ import { DomainRuleError } from '../../lib/errors.ts'
 import { singleError, toFormErrors, type FormErrors } from '../../lib/validation.ts'
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
+import { dateInputItems, dateInputValues } from '../../lib/dates.ts'
 import { familyCopyGivenForm } from './assessment-completion.schemas.ts'
-import { copyRows, COPY_FORMAT_NAMES, dateItems, dateParts, submitted } from './assessment-completion.view-models.ts'
+import { copyRows, COPY_FORMAT_NAMES, submitted } from './assessment-completion.view-models.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type Values = Record<string, string | undefined>
@@ -38,7 +39,7 @@ export function registerFamilyCopyRoutes(app: FastifyInstance, services: Service
   async function renderGiven(request: FastifyRequest<EpisodeParams>, reply: FastifyReply, values: Values | null, formErrors?: FormErrors, status?: number) {
     const { episode, family, copies } = await familyCopies.givenForm(request.context(), request.params.episodeId)
     const today = new Date().toISOString().slice(0, 10)
-    const shown: Values = values ?? { format: 'printed', ...dateParts('givenOn', today) }
+    const shown: Values = values ?? { format: 'printed', ...dateInputValues('givenOn', today) }
     const people = family.map(person => ({
       value: person.personId,
       text: `${person.givenNames} ${person.familyName}`,
@@ -56,7 +57,7 @@ export function registerFamilyCopyRoutes(app: FastifyInstance, services: Service
         people,
         otherChecked: shown.givenTo === 'other',
         formatItems: Object.entries(COPY_FORMAT_NAMES).map(([value, text]) => ({ value, text, checked: shown.format === value })),
-        dateItems: dateItems('givenOn', shown, Boolean(formErrors?.fieldErrors['givenOn-day'])),
+        dateItems: dateInputItems('givenOn', shown, Boolean(formErrors?.fieldErrors['givenOn-day'])),
         copies: copyRows(copies),
         ...formErrors,
       },

@@ -332,7 +332,10 @@ for (const kind of databaseKinds()) {
     it('shows a practitioner not on the episode nothing of it, on every episode route, and audits each refusal', async () => {
       const consent = await t.database.db.selectFrom('consents').select('id').where('episodeId', '=', familyEpisode).executeTakeFirstOrThrow()
       const referral = await t.database.db.selectFrom('safeguardingReferrals').select(['id', 'episodeId']).executeTakeFirstOrThrow()
-      const routes = t.app.routeInventory.filter(route => route.url.startsWith('/episodes/:episodeId') || route.url.startsWith('/api/v1/episodes/:episodeId'))
+      // The routes this test can fill (the episode's own records); routes of later features, with ids of their own
+      // records, are covered for every role by test/access/route-roles.test.ts.
+      const fillable = (url: string) => (url.match(/:\w+/g) ?? []).every(param => [':episodeId', ':consentId', ':referralId'].includes(param))
+      const routes = t.app.routeInventory.filter(route => (route.url.startsWith('/episodes/:episodeId') || route.url.startsWith('/api/v1/episodes/:episodeId')) && fillable(route.url))
       assert.ok(routes.length >= 12, `found ${routes.length} episode routes`)
       for (const route of routes) {
         const episodeId = route.url.includes(':referralId') ? referral.episodeId : familyEpisode

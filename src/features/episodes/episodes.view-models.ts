@@ -206,9 +206,3 @@ export function checklistQuestionsView(questions: readonly ChecklistQuestion[], 
 
 /** Form values as sent, for re-rendering a form: strings and lists of strings only. */
 export { submittedValues as submitted }
-
-export function dateParts(iso: string | null | undefined, prefix: string): Record<string, string> {
-  if (!iso) return {}
-  const [year, month, day] = iso.split('-')
-  return { [`${prefix}-day`]: String(Number(day)), [`${prefix}-month`]: String(Number(month)), [`${prefix}-year`]: year ?? '' }
-}

@@ -1,9 +1,10 @@
 import type { Db } from '../../db/database.ts'
 import type { MinutesStatus } from '../../db/schema.ts'
 import { paths } from '../../paths.ts'
+import { ukDateOf } from '../../lib/dates.ts'
 import { readEarlyHelpSettings } from '../team/early-help-settings.ts'
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays.ts'
-import { ukDateOf, workingDaysAfter } from './working-days.ts'
+import { workingDaysAfter } from './working-days.ts'
 
 // Deadlines and task lists for meetings, for "my work", the coordinator's dashboard and the family: when minutes are
 // due, which are late, which a practitioner owes, and which meetings are coming up. Each takes the database (or the

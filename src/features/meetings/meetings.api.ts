@@ -4,9 +4,9 @@ import { noQuery } from '../../api/api.schemas.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import type { Services } from '../../composition.ts'
+import { ukDateOf } from '../../lib/dates.ts'
 import { attendanceBody, meetingListParams, meetingListSchema, meetingParams, meetingSchema, minutesBody, newMeetingBody } from './meetings.schemas.ts'
 import type { MeetingDetail } from './meetings.service.ts'
-import { ukDateOf } from './working-days.ts'
 
 // /api/v1/episodes/{episodeId}/meetings: the same operations as the pages, through the same service. Registered in
 // src/api/api.endpoints.ts.

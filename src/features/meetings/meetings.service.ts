@@ -8,6 +8,7 @@ import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '.
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import { decide, type Action } from '../../policy/policy.ts'
 import { paths } from '../../paths.ts'
+import { ukDateOf } from '../../lib/dates.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import type { EmailAttachment } from '../outbox/outbox.repository.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
@@ -18,7 +19,7 @@ import { buildCalendar, calendarContentType, type CalendarMethod } from './ics.t
 import { lateMinutesMessage, loadBankHolidays, minutesDueOn } from './meetings-due.ts'
 import * as repository from './meetings.repository.ts'
 import type { AgendaInput, AttendanceInput, CancelInput, EditMeetingInput, MinutesActionInput, MinutesInput, ScheduleInput } from './meetings.schemas.ts'
-import { ukDateOf, ukDateTimeToInstant, ukTimeOf, workingDaysAfter } from './working-days.ts'
+import { ukDateTimeToInstant, ukTimeOf, workingDaysAfter } from './working-days.ts'
 
 export type { AgendaItemRecord, FamilySideMember, InviteeRecord, MeetingRecord, MinutesRecord, TeamPractitioner } from './meetings.repository.ts'
 

@@ -1,9 +1,10 @@
 import { paths } from '../../paths.ts'
 import { formatDate } from '../../plugins/views.ts'
 import type { MinutesStatus } from '../../db/schema.ts'
+import { ukDateOf } from '../../lib/dates.ts'
 import type { MeetingDetail, MeetingRecord, MeetingTeam } from './meetings.service.ts'
 import { PURPOSE_NAMES } from './meetings.service.ts'
-import { ukDateOf, ukTimeOf } from './working-days.ts'
+import { ukTimeOf } from './working-days.ts'
 
 const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'Europe/London' })
 const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays.ts'
 import { lateMinutesMessage } from './meetings-due.ts'
-import { isWeekend, ukDateOf, ukDateTimeToInstant, workingDaysAfter } from './working-days.ts'
+import { ukDateOf } from '../../lib/dates.ts'
+import { isWeekend, ukDateTimeToInstant, workingDaysAfter } from './working-days.ts'
 
 const holidays = new Set(ENGLAND_AND_WALES_BANK_HOLIDAYS.map(holiday => holiday.date))
 

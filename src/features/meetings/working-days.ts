@@ -1,3 +1,5 @@
+import { ukDateOf } from '../../lib/dates.ts'
+
 // Working-day arithmetic for deadlines (minutes are due N working days after the meeting). Pure: dates are
 // 'YYYY-MM-DD' strings in the UK calendar, holidays a set of the same.
 
@@ -33,13 +35,6 @@ export function workingDaysAfter(isoDate: string, days: number, holidays: Readon
     if (isWorkingDay(current.toISOString().slice(0, 10), holidays)) left--
   }
   return current.toISOString().slice(0, 10)
-}
-
-const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
-
-/** The calendar date in the UK at an instant, as 'YYYY-MM-DD'. */
-export function ukDateOf(instant: Date): string {
-  return londonDate.format(instant)
 }
 
 /** The instant a UK wall-clock date and time ('YYYY-MM-DD', 'HH:MM') happens, taking British Summer Time into account. */

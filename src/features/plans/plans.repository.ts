@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { FamilyTeamMemberKind, PlanActionOwnerKind, PlanActionStatus, PlanSignaturesTable } from '../../db/schema.ts'
+import { dateColumn } from '../../lib/dates.ts'
 
 // All the Kysely code of the family support plan. Every query filters by authority; rows become plain domain types here.
 
@@ -92,12 +93,8 @@ const actionColumns = [
 
 const needColumns = ['id', 'episodeId', 'description', 'assessmentId', 'elementKey', 'subject', 'outcomeWanted', 'frameworkOutcomes', 'position', 'createdByUserId', 'createdAt', 'version'] as const
 
-function isoDate(value: string | Date): string {
-  return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10)
-}
-
 function toAction<T extends { dueOn: string | Date; completedOn: string | Date | null }>(row: T) {
-  return { ...row, dueOn: isoDate(row.dueOn), completedOn: row.completedOn === null ? null : isoDate(row.completedOn) }
+  return { ...row, dueOn: dateColumn(row.dueOn), completedOn: row.completedOn === null ? null : dateColumn(row.completedOn) }
 }
 
 function toNeed<T extends { frameworkOutcomes: unknown }>(row: T) {
@@ -344,7 +341,7 @@ export async function listOpenActionsOwnedBy(db: Db, authorityId: string, userId
     .orderBy('planActions.dueOn')
     .orderBy('episodes.reference')
     .execute()
-  return rows.map(row => ({ ...row, dueOn: isoDate(row.dueOn) }))
+  return rows.map(row => ({ ...row, dueOn: dateColumn(row.dueOn) }))
 }
 
 // ---- agreed versions and signatures ----------------------------------------------------------------------------
@@ -402,7 +399,7 @@ export async function listSignatures(db: Db, authorityId: string, planVersionId:
     .where('planSignatures.planVersionId', '=', planVersionId)
     .orderBy('planSignatures.recordedAt')
     .execute()
-    .then(rows => rows.map(row => ({ ...row, signedOn: isoDate(row.signedOn) })))
+    .then(rows => rows.map(row => ({ ...row, signedOn: dateColumn(row.signedOn) })))
 }
 
 export async function insertSignature(

@@ -1,17 +1,40 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { DomainRuleError, NotFoundError } from '../../lib/errors.ts'
-import { singleError, submittedValues, toFormErrors, type FormErrors, type SubmittedValues } from '../../lib/validation.ts'
+import {
+  singleError,
+  submittedValues,
+  toFormErrors,
+  type FormErrors,
+  type SubmittedValues,
+} from '../../lib/validation.ts'
 import { requireSignedIn } from '../../plugins/session.ts'
 import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
+import { dateInputItems, dateInputValues } from '../../lib/dates.ts'
 import { episodeNav } from '../episodes/episode-summary.ts'
-import { actionUpdateForm, agreeForm, editNeedForm, ifNotAchievedForm, newActionForm, newNeedForm, removeNeedForm, signatureForm, SIGNATURE_METHODS, versionNumberParam } from './plans.schemas.ts'
-import { isOverdue, StalePlanEditError, type ActionRecord, type NeedView, type Owners, type PlanPage } from './plans.service.ts'
+import {
+  actionUpdateForm,
+  agreeForm,
+  editNeedForm,
+  ifNotAchievedForm,
+  newActionForm,
+  newNeedForm,
+  removeNeedForm,
+  signatureForm,
+  SIGNATURE_METHODS,
+  versionNumberParam,
+} from './plans.schemas.ts'
+import {
+  isOverdue,
+  StalePlanEditError,
+  type ActionRecord,
+  type NeedView,
+  type Owners,
+  type PlanPage,
+} from './plans.service.ts'
 import {
   compareSnapshots,
-  dateItems,
-  dateParts,
   escapeHtml,
   FAMILY_KIND_NAMES,
   readSnapshot,
@@ -106,7 +129,7 @@ function needItems(needs: { id: string; description: string }[], chosen: string 
 }
 
 function actionValues(action: ActionRecord): SubmittedValues {
-  return { what: action.what, needId: action.needId ?? '', ...ownerValue(action), ...dateParts('dueOn', action.dueOn), status: action.status, notDoneReason: action.notDoneReason ?? '', version: String(action.version) }
+  return { what: action.what, needId: action.needId ?? '', ...ownerValue(action), ...dateInputValues('dueOn', action.dueOn), status: action.status, notDoneReason: action.notDoneReason ?? '', version: String(action.version) }
 }
 
 /** The plan's pages: the plan, needs, actions and their history, the "if not" text, agreeing, versions and signatures, the family's copy. */
@@ -294,7 +317,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
         values,
         needItems: needItems(form.needs, needId),
         owner: ownerRadios(form.owners, values, formErrors?.fieldErrors),
-        dateItems: dateItems('dueOn', values, Boolean(formErrors?.fieldErrors['dueOn-day'])),
+        dateItems: dateInputItems('dueOn', values, Boolean(formErrors?.fieldErrors['dueOn-day'])),
         ...formErrors,
       },
       status ?? (formErrors ? 400 : 200),
@@ -361,7 +384,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
         values: shown,
         needItems: needItems(detail.needs, first(shown, 'needId')),
         owner: ownerRadios(detail.owners, shown, formErrors?.fieldErrors, action),
-        dateItems: dateItems('dueOn', shown, Boolean(formErrors?.fieldErrors['dueOn-day'])),
+        dateItems: dateInputItems('dueOn', shown, Boolean(formErrors?.fieldErrors['dueOn-day'])),
         statusItems: (['not_started', 'in_progress', 'done', 'not_done'] as const).map(value => ({ value, text: STATUS_NAMES[value], checked: first(shown, 'status') === value })),
         ...formErrors,
       },
@@ -536,7 +559,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
         signAction: paths.plans.signatures(id, page.version.number),
         signerItems,
         methodItems: SIGNATURE_METHODS.map(value => ({ value, text: SIGNATURE_METHOD_NAMES[value], checked: method === value })),
-        dateItems: dateItems('signedOn', Object.keys(values).length ? values : dateParts('signedOn', page.today), Boolean(formErrors?.fieldErrors['signedOn-day'])),
+        dateItems: dateInputItems('signedOn', Object.keys(values).length ? values : dateInputValues('signedOn', page.today), Boolean(formErrors?.fieldErrors['signedOn-day'])),
         values,
         ...formErrors,
       },

@@ -9,6 +9,7 @@ import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '.
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import type { Action } from '../../policy/policy.ts'
 import { paths } from '../../paths.ts'
+import { addDays } from '../../lib/dates.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { readEarlyHelpSettings } from '../team/early-help-settings.ts'
@@ -58,12 +59,6 @@ export function isOverdue(action: Pick<repository.ActionRecord, 'status' | 'dueO
 /** A short fingerprint of a plan's content: agreeing is refused when the plan changed after the page was read. */
 export function fingerprintOf(snapshot: PlanSnapshot): string {
   return createHash('sha256').update(JSON.stringify(snapshot)).digest('hex').slice(0, 16)
-}
-
-function addDays(isoDay: string, days: number): string {
-  const date = new Date(`${isoDay}T00:00:00Z`)
-  date.setUTCDate(date.getUTCDate() + days)
-  return date.toISOString().slice(0, 10)
 }
 
 // ---- for other features ----------------------------------------------------------------------------------------

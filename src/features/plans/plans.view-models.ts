@@ -100,26 +100,6 @@ export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 }
 
-/** Day, month and year fields of a GOV.UK date input from an ISO date. */
-export function dateParts(prefix: string, iso: string | null): Record<string, string> {
-  if (!iso) return {}
-  const [year, month, day] = iso.split('-')
-  return { [`${prefix}-day`]: String(Number(day)), [`${prefix}-month`]: String(Number(month)), [`${prefix}-year`]: year ?? '' }
-}
-
-export function dateItems(prefix: string, values: Record<string, string | string[] | undefined>, hasError: boolean) {
-  const classes = (width: string) => `govuk-input--width-${width}${hasError ? ' govuk-input--error' : ''}`
-  const value = (name: string) => {
-    const raw = values[`${prefix}-${name}`]
-    return Array.isArray(raw) ? raw[0] : raw
-  }
-  return [
-    { name: 'day', classes: classes('2'), value: value('day') },
-    { name: 'month', classes: classes('2'), value: value('month') },
-    { name: 'year', classes: classes('4'), value: value('year') },
-  ]
-}
-
 // ---- the family's copy -----------------------------------------------------------------------------------------
 
 export type PlanFamilyInput = {

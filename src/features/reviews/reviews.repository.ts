@@ -1,16 +1,10 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { ClosureReason, EpisodeStatus, PlanActionStatus, ReviewDecision } from '../../db/schema.ts'
+import { dateColumn } from '../../lib/dates.ts'
 import type { TemplateContent } from '../assessments/template-content.ts'
 
 // All Kysely code for reviews, Distance Travelled scores and closing an episode. Every query names its authority.
-
-/** Dates come back as 'YYYY-MM-DD' from pg with our parser, or as Date from PGlite: normalise to the string. */
-export function isoDate(value: string | Date | null | undefined): string | null {
-  if (value === null || value === undefined) return null
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  return String(value).slice(0, 10)
-}
 
 export type ReviewEpisode = {
   id: string
@@ -34,7 +28,7 @@ export async function findEpisode(db: Db, authorityId: string, episodeId: string
     .where('id', '=', episodeId)
     .executeTakeFirst()
   if (!row) return undefined
-  return { ...row, nextReviewOn: isoDate(row.nextReviewOn as string | Date | null) }
+  return { ...row, nextReviewOn: dateColumn(row.nextReviewOn as string | Date | null) }
 }
 
 /** Row lock on the episode: reviews, cadence changes and closure of one episode queue behind each other. */
@@ -57,7 +51,7 @@ export async function findAssessment(db: Db, authorityId: string, episodeId: str
     .where('episodeId', '=', episodeId)
     .executeTakeFirst()
   if (!row) return undefined
-  return { ...row, completionDate: isoDate(row.completionDate as string | Date | null) }
+  return { ...row, completionDate: dateColumn(row.completionDate as string | Date | null) }
 }
 
 export async function findTemplateContent(db: Db, authorityId: string, templateVersionId: string): Promise<TemplateContent | undefined> {
@@ -161,12 +155,12 @@ function reviewsQuery(db: Db, authorityId: string) {
 
 export async function listReviews(db: Db, authorityId: string, episodeId: string): Promise<ReviewRecord[]> {
   const rows = await reviewsQuery(db, authorityId).where('r.episodeId', '=', episodeId).orderBy('r.heldOn').orderBy('r.createdAt').execute()
-  return rows.map(row => ({ ...row, heldOn: isoDate(row.heldOn as string | Date) ?? '' }))
+  return rows.map(row => ({ ...row, heldOn: dateColumn(row.heldOn as string | Date) ?? '' }))
 }
 
 export async function findReview(db: Db, authorityId: string, episodeId: string, reviewId: string): Promise<ReviewRecord | undefined> {
   const row = await reviewsQuery(db, authorityId).where('r.episodeId', '=', episodeId).where('r.id', '=', reviewId).executeTakeFirst()
-  return row ? { ...row, heldOn: isoDate(row.heldOn as string | Date) ?? '' } : undefined
+  return row ? { ...row, heldOn: dateColumn(row.heldOn as string | Date) ?? '' } : undefined
 }
 
 export async function insertReview(
@@ -221,7 +215,7 @@ export async function listPlanActions(db: Db, authorityId: string, episodeId: st
     .orderBy('dueOn')
     .orderBy('createdAt')
     .execute()
-  return rows.map(row => ({ ...row, dueOn: isoDate(row.dueOn as string | Date) ?? '' }))
+  return rows.map(row => ({ ...row, dueOn: dateColumn(row.dueOn as string | Date) ?? '' }))
 }
 
 export type PlanNeedRecord = { id: string; description: string; outcomeWanted: string }

@@ -5,16 +5,22 @@ import { singleError, toFormErrors, type FormErrors } from '../../lib/validation
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { formatDate } from '../../plugins/views.ts'
+import { dateInputItems } from '../../lib/dates.ts'
 import { episodeNav } from '../episodes/episode-summary.ts'
-import { cadenceForm, closureDecisionForm, MAX_REVIEW_WEEKS, MIN_REVIEW_WEEKS, parseClosureForm, parseReviewForm } from './reviews.schemas.ts'
+import {
+  cadenceForm,
+  closureDecisionForm,
+  MAX_REVIEW_WEEKS,
+  MIN_REVIEW_WEEKS,
+  parseClosureForm,
+  parseReviewForm,
+} from './reviews.schemas.ts'
 import { StaleReviewError, type ReviewsOverview } from './reviews.service.ts'
 import {
   actionFields,
   closureQueueRows,
   closureReasonItems,
   closureRows,
-  dateItems,
-  dateParts,
   decisionItems,
   distanceTable,
   latestScoreValues,
@@ -163,7 +169,7 @@ export function registerReviewRoutes(app: FastifyInstance, services: Services) {
         action: paths.reviews.record(id),
         open: data.episode.status === 'support',
         values: shown,
-        dateItems: dateItems('heldOn', shown, Boolean(fieldErrors['heldOn-day'])),
+        dateItems: dateInputItems('heldOn', shown, Boolean(fieldErrors['heldOn-day'])),
         meetingItems: meetingItems(data.meetings, shown),
         hasMeetings: data.meetings.length > 0,
         scoreSections: scoreSections(data.history, shown, fieldErrors),

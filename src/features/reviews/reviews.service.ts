@@ -8,6 +8,7 @@ import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '.
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import type { Action, RecordRelationship } from '../../policy/policy.ts'
 import { paths } from '../../paths.ts'
+import { addDays, ukDateOf } from '../../lib/dates.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
@@ -79,17 +80,6 @@ export type ReviewsOverview = {
   closure: repository.ClosureRecord | undefined
   closureApprovalRequired: boolean
   previousEpisode: { id: string; reference: string; closedAt: Date | null } | null
-}
-
-export function addDays(isoDay: string, days: number): string {
-  const date = new Date(`${isoDay}T00:00:00Z`)
-  date.setUTCDate(date.getUTCDate() + days)
-  return date.toISOString().slice(0, 10)
-}
-
-/** The calendar day in England and Wales. */
-export function londonDay(date: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(date)
 }
 
 /**
@@ -208,7 +198,7 @@ export function createReviewService(deps: { db: Kysely<Database>; clock: Clock; 
       nextReviewOn = base ? addDays(base, reviewWeeks * 7) : null
     }
     if (episode.status === 'closed') nextReviewOn = null
-    const today = londonDay(clock.now())
+    const today = ukDateOf(clock.now())
     return { reviewWeeks, ownCadence: episode.reviewWeeks !== null, defaultWeeks, nextReviewOn, overdue: nextReviewOn !== null && nextReviewOn < today, lastReviewOn }
   }
 
@@ -331,9 +321,9 @@ export function createReviewService(deps: { db: Kysely<Database>; clock: Clock; 
         if (episode.status !== 'support') {
           throw new DomainRuleError('Reviews start once the assessment is complete and the family has support from the team: this episode is not at that stage yet.', 'main-content')
         }
-        const today = londonDay(now)
+        const today = ukDateOf(now)
         if (input.heldOn > today) throw new DomainRuleError('The date of the review must be today or in the past', 'heldOn-day')
-        if (input.heldOn < londonDay(episode.startedAt)) throw new DomainRuleError('The date of the review must be on or after the day the episode started', 'heldOn-day')
+        if (input.heldOn < ukDateOf(episode.startedAt)) throw new DomainRuleError('The date of the review must be on or after the day the episode started', 'heldOn-day')
         if (input.meetingId) {
           const meetings = await repository.listMeetings(trx, authorityId, episode.id)
           if (!meetings.some(meeting => meeting.id === input.meetingId)) throw new DomainRuleError('Choose a meeting of this episode', 'meetingId')

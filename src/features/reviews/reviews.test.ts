@@ -7,7 +7,8 @@ import { Browser, buildTestApp, errorSummary, type TestApp } from '../../../test
 import { buildAgency, buildAuthority, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { insertPlanAction } from '../plans/plan-actions.ts'
-import { addDays, listReviewsDue, londonDay } from './reviews.service.ts'
+import { addDays, ukDateOf } from '../../lib/dates.ts'
+import { listReviewsDue } from './reviews.service.ts'
 
 type Scenario = { episodeId: string; childId: string; assessmentId: string; actionId: string; needId: string; reference: string }
 
@@ -18,7 +19,7 @@ type Scenario = { episodeId: string; childId: string; assessmentId: string; acti
 async function buildSupportEpisode(t: TestApp, authorityId: string, owner: TestUser, agencyId: string, options: { completedDaysAgo?: number; childId?: string } = {}): Promise<Scenario> {
   const db = t.database.db
   const now = t.clock.now()
-  const today = londonDay(now)
+  const today = ukDateOf(now)
   let childId = options.childId
   if (!childId) {
     childId = uuidv7()
@@ -88,7 +89,7 @@ for (const kind of databaseKinds()) {
       otherManager = await buildUser(t, authorityId, { roles: ['manager'], agencyIds: [otherAgencyId], name: 'Omar Other' })
       coordinator = await buildUser(t, authorityId, { roles: ['coordinator'], agencyIds: [], name: 'Cora Coordinator' })
       leadBrowser = await signIn(t, lead)
-      today = londonDay(t.clock.now())
+      today = ukDateOf(t.clock.now())
     })
     after(() => t.close())
 

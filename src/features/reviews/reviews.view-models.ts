@@ -53,21 +53,6 @@ export function scoreText(score: number | undefined): string {
   return score === undefined ? '—' : `${score} (${(SCORE_NAMES[score] ?? '').toLowerCase()})`
 }
 
-export function dateParts(prefix: string, iso: string | null): Record<string, string> {
-  if (!iso) return {}
-  const [year, month, day] = iso.split('-')
-  return { [`${prefix}-day`]: String(Number(day)), [`${prefix}-month`]: String(Number(month)), [`${prefix}-year`]: year ?? '' }
-}
-
-export function dateItems(prefix: string, values: Values, hasError: boolean) {
-  const classes = (width: string) => `govuk-input--width-${width}${hasError ? ' govuk-input--error' : ''}`
-  return [
-    { name: 'day', classes: classes('2'), value: values[`${prefix}-day`] },
-    { name: 'month', classes: classes('2'), value: values[`${prefix}-month`] },
-    { name: 'year', classes: classes('4'), value: values[`${prefix}-year`] },
-  ]
-}
-
 export function scheduleRows(schedule: ReviewSchedule, episodeId: string, canChange: boolean) {
   const next = schedule.nextReviewOn
     ? `${formatDate(schedule.nextReviewOn)}${schedule.overdue ? ' (overdue)' : ''}`
