@@ -9,8 +9,8 @@ import { peopleEndpoints } from '../features/people/people.api.ts'
 import { assessmentEndpoints } from '../features/assessments/assessments.api.ts'
 import { assessmentCompletionEndpoints } from '../features/assessments/assessment-completion.api.ts'
 import { meetingEndpoints } from '../features/meetings/meetings.api.ts'
-import { reviewEndpoints } from '../features/reviews/reviews.api.ts'
 import { planEndpoints } from '../features/plans/plans.api.ts'
+import { reviewEndpoints } from '../features/reviews/reviews.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
 import { teamEndpoints } from '../features/team/team.api.ts'
 import {
@@ -286,8 +286,8 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...assessmentEndpoints,
   ...assessmentCompletionEndpoints,
   ...meetingEndpoints,
-  ...reviewEndpoints,
   ...planEndpoints,
+  ...reviewEndpoints,
   ...recordsEndpoints,
   ...teamEndpoints,
 ]

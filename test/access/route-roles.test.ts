@@ -19,6 +19,7 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/admin\/assessment-templates(\/:templateVersionId)?$/, 'signed-in'], // reading templates; new versions and copies are administrator-only
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
+  [/^\/early-help\/dashboard$/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are
   // not on the world's episode, so of them only a coordinator (who sees every record of the authority) may open it.

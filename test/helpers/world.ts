@@ -305,19 +305,6 @@ async function buildTeamRecords(t: TestApp, authorityId: string, episodeId: stri
   return { familyMemberId, leadId, handoverId }
 }
 
-/** The plan of an episode: one need, one action owned by `ownerId` (entered the one way actions enter a plan), agreed as version 1. */
-async function buildPlanRecords(t: TestApp, authorityId: string, episodeId: string, ownerId: string, marker: string) {
-  const db = t.database.db
-  const now = new Date()
-  const planNeedId = uuidv7()
-  await db.insertInto('supportPlans').values({ authorityId, episodeId, ifNotAchieved: `${marker} if not`, createdAt: now, updatedByUserId: ownerId, updatedAt: now }).execute()
-  await db.insertInto('planNeeds').values({ authorityId, id: planNeedId, episodeId, description: `${marker} need`, outcomeWanted: `${marker} outcome`, frameworkOutcomes: JSON.stringify(['staying_safe']), position: 1, createdByUserId: ownerId, createdAt: now }).execute()
-  const planActionId = await insertPlanAction(db, { authorityId, episodeId, needId: planNeedId, what: `${marker} action`, ownerKind: 'practitioner', ownerUserId: ownerId, ownerName: `${marker} Super`, dueOn: '2026-12-01', createdByUserId: ownerId, createdByName: `${marker} Super`, at: now })
-  await db.insertInto('planVersions').values({ authorityId, id: uuidv7(), episodeId, number: 1, content: JSON.stringify({ needs: [], actions: [], ifNotAchieved: `${marker} if not` }), agreedByUserId: ownerId, agreedAt: now }).execute()
-  await db.updateTable('supportPlans').set({ agreedVersionNumber: 1, changedSinceAgreed: false }).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
-  return { planNeedId, planActionId }
-}
-
 /** A completed review of the episode (decision: continue) with one Distance Travelled score for the child. */
 async function buildReviewRecord(t: TestApp, authorityId: string, episodeId: string, recordedByUserId: string, childId: string, marker: string) {
   const db = t.database.db
@@ -329,4 +316,17 @@ async function buildReviewRecord(t: TestApp, authorityId: string, episodeId: str
     .execute()
   await db.insertInto('distanceScores').values({ authorityId, id: uuidv7(), episodeId, occasion: 'review', reviewId: id, elementKey: 'general-health', subject: childId, score: 1, recordedByUserId, recordedAt: now }).execute()
   return id
+}
+
+/** The plan of an episode: one need, one action owned by `ownerId` (entered the one way actions enter a plan), agreed as version 1. */
+async function buildPlanRecords(t: TestApp, authorityId: string, episodeId: string, ownerId: string, marker: string) {
+  const db = t.database.db
+  const now = new Date()
+  const planNeedId = uuidv7()
+  await db.insertInto('supportPlans').values({ authorityId, episodeId, ifNotAchieved: `${marker} if not`, createdAt: now, updatedByUserId: ownerId, updatedAt: now }).execute()
+  await db.insertInto('planNeeds').values({ authorityId, id: planNeedId, episodeId, description: `${marker} need`, outcomeWanted: `${marker} outcome`, frameworkOutcomes: JSON.stringify(['staying_safe']), position: 1, createdByUserId: ownerId, createdAt: now }).execute()
+  const planActionId = await insertPlanAction(db, { authorityId, episodeId, needId: planNeedId, what: `${marker} action`, ownerKind: 'practitioner', ownerUserId: ownerId, ownerName: `${marker} Super`, dueOn: '2026-12-01', createdByUserId: ownerId, createdByName: `${marker} Super`, at: now })
+  await db.insertInto('planVersions').values({ authorityId, id: uuidv7(), episodeId, number: 1, content: JSON.stringify({ needs: [], actions: [], ifNotAchieved: `${marker} if not` }), agreedByUserId: ownerId, agreedAt: now }).execute()
+  await db.updateTable('supportPlans').set({ agreedVersionNumber: 1, changedSinceAgreed: false }).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
+  return { planNeedId, planActionId }
 }
