@@ -9,7 +9,12 @@ import { buildAuthorityWorld, fillRoute, type AuthorityWorld } from '../helpers/
 
 function assertProtectiveHeaders(headers: Record<string, unknown>, where: string) {
   const csp = String(headers['content-security-policy'] ?? '')
-  for (const directive of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'", "form-action 'self'"]) {
+  // An uploaded file sent back (a document download) may have a stricter policy still: nothing may load, run or submit.
+  const strict = String(headers['content-disposition'] ?? '').startsWith('attachment') && csp.includes("default-src 'none'")
+  const required = strict
+    ? ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'none'", "form-action 'none'", 'sandbox']
+    : ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'", "form-action 'self'"]
+  for (const directive of required) {
     assert.ok(csp.includes(directive), `${where}: CSP lacks ${directive}`)
   }
   assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), `${where}: CSP allows inline or eval`)

@@ -82,6 +82,36 @@ const ROUTES: Route[] = [
     },
     expect: 303,
   },
+  // Early help settings (src/features/team) and bank holidays (src/features/meetings).
+  { method: 'GET', pattern: '/admin/early-help-settings', url: () => '/admin/early-help-settings', expect: 200 },
+  {
+    method: 'POST',
+    pattern: '/admin/early-help-settings',
+    url: () => '/admin/early-help-settings',
+    fields: async (t, w) => {
+      const row = await t.database.db.selectFrom('earlyHelpSettings').select('version').where('authorityId', '=', w.authorityId).executeTakeFirst()
+      return { version: String(row?.version ?? 0), maxTeamPractitioners: '5', noLeadAlertDays: '7', minutesDueWorkingDays: '5', reviewWeeks: '6', closureApprovalRequired: 'no', outcomesFramework: 'every_child_matters' }
+    },
+    expect: 303,
+  },
+  { method: 'GET', pattern: '/admin/bank-holidays', url: () => '/admin/bank-holidays', expect: 200 },
+  {
+    method: 'POST',
+    pattern: '/admin/bank-holidays',
+    url: () => '/admin/bank-holidays',
+    fields: async () => ({ 'holidayOn-day': String(1 + (next() % 27)), 'holidayOn-month': '6', 'holidayOn-year': '2031', title: 'A royal wedding' }),
+    expect: 303,
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/bank-holidays/remove',
+    url: () => '/admin/bank-holidays/remove',
+    fields: async (t, w) => {
+      const row = await t.database.db.selectFrom('bankHolidays').select('holidayOn').where('authorityId', '=', w.authorityId).executeTakeFirst()
+      return { holidayOn: row?.holidayOn ?? '2031-06-30' }
+    },
+    expect: 303,
+  },
   { method: 'GET', pattern: '/admin/localities', url: () => '/admin/localities', expect: 200 },
   { method: 'GET', pattern: '/admin/localities/new', url: () => '/admin/localities/new', expect: 200 },
   {
