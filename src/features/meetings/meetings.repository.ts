@@ -86,25 +86,10 @@ export type MinutesRecord = {
   version: number
 }
 
-export type TeamPractitioner = { userId: string; name: string; email: string; agencyName: string | null }
+export type { TeamPractitioner } from '../team/team.repository.ts'
 export type FamilySideMember = { id: string; name: string; kind: string; email: string | null }
 
 // ---- the team ----------------------------------------------------------------------------------------------------
-
-/** Practitioners on the team now (owner or member, not left). */
-export async function listTeamPractitioners(db: Db, authorityId: string, episodeId: string): Promise<TeamPractitioner[]> {
-  return db
-    .selectFrom('episodeMembers')
-    .innerJoin('users', 'users.id', 'episodeMembers.userId')
-    .leftJoin('agencies', 'agencies.id', 'episodeMembers.agencyId')
-    .select(['users.id as userId', 'users.name', 'users.email', 'agencies.name as agencyName'])
-    .where('episodeMembers.authorityId', '=', authorityId)
-    .where('episodeMembers.episodeId', '=', episodeId)
-    .where('episodeMembers.leftAt', 'is', null)
-    .where('episodeMembers.role', 'in', ['owner', 'member'])
-    .orderBy('users.name')
-    .execute()
-}
 
 /** Family members and family-side supporters on the team now. */
 export async function listFamilySideMembers(db: Db, authorityId: string, episodeId: string): Promise<FamilySideMember[]> {
@@ -118,19 +103,8 @@ export async function listFamilySideMembers(db: Db, authorityId: string, episode
     .execute()
 }
 
-export async function listCurrentLeadUserIds(db: Db, authorityId: string, episodeId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('leadProfessionals')
-    .select('userId')
-    .where('authorityId', '=', authorityId)
-    .where('episodeId', '=', episodeId)
-    .where('endedAt', 'is', null)
-    .execute()
-  return rows.map(row => row.userId)
-}
-
-export async function findUserName(db: Db, userId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst()
+export async function findUserName(db: Db, authorityId: string, userId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('users').select('name').where('authorityId', '=', authorityId).where('id', '=', userId).executeTakeFirst()
   return row?.name
 }
 

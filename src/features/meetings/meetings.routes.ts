@@ -273,10 +273,10 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
       chairUserId: meeting.chairUserId ?? '',
       minuteTakerUserId: meeting.minuteTakerUserId ?? '',
     }
-    const team = { ...detail.team, practitioners: [...detail.team.practitioners] }
+    const team = { practitioners: detail.team.practitioners.map(({ userId, name }) => ({ userId, name })) }
     // Someone invited who has since left the team may still have chaired.
     for (const invitee of detail.invitees) {
-      if (invitee.userId && !team.practitioners.some(person => person.userId === invitee.userId)) team.practitioners.push({ userId: invitee.userId, name: invitee.name, email: invitee.email ?? '', agencyName: null })
+      if (invitee.userId && !team.practitioners.some(person => person.userId === invitee.userId)) team.practitioners.push({ userId: invitee.userId, name: invitee.name })
     }
     return reply.render(
       'meetings/views/attendance.njk',

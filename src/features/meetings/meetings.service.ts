@@ -14,6 +14,7 @@ import type { EmailAttachment } from '../outbox/outbox.repository.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { insertPlanAction } from '../plans/plan-actions.ts'
+import { listCurrentPractitioners } from '../team/team.repository.ts'
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS, SHIPPED_BANK_HOLIDAYS_UNTIL } from './bank-holidays.ts'
 import { buildCalendar, calendarContentType, type CalendarMethod } from './ics.ts'
 import { lateMinutesMessage, loadBankHolidays, minutesDueOn } from './meetings-due.ts'
@@ -132,7 +133,7 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
 
   async function teamOf(trx: Transaction<Database>, authorityId: string, episodeId: string): Promise<MeetingTeam> {
     return {
-      practitioners: await repository.listTeamPractitioners(trx, authorityId, episodeId),
+      practitioners: await listCurrentPractitioners(trx, authorityId, episodeId),
       family: await repository.listFamilySideMembers(trx, authorityId, episodeId),
     }
   }
@@ -153,8 +154,8 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
       actions: (await repository.listActionsFromMeeting(trx, authorityId, meeting.id)).map(action => ({ ...action, dueOn: String(action.dueOn) })),
       team: await teamOf(trx, authorityId, summary.id),
       agencies: await repository.listTeamAgencies(trx, authorityId, summary.id),
-      chairName: meeting.chairUserId ? ((await repository.findUserName(trx, meeting.chairUserId)) ?? null) : null,
-      minuteTakerName: meeting.minuteTakerUserId ? ((await repository.findUserName(trx, meeting.minuteTakerUserId)) ?? null) : null,
+      chairName: meeting.chairUserId ? ((await repository.findUserName(trx, authorityId, meeting.chairUserId)) ?? null) : null,
+      minuteTakerName: meeting.minuteTakerUserId ? ((await repository.findUserName(trx, authorityId, meeting.minuteTakerUserId)) ?? null) : null,
       started: meeting.startsAt.getTime() <= now.getTime(),
       lateMessage: late && minutes ? lateMinutesMessage(meeting.startsAt, String(minutes.dueOn), today) : null,
       actorIsChair: meeting.chairUserId === actor.userId,
@@ -476,7 +477,7 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
         if (input.attendance.some(item => !known.has(item.inviteeId)) || invitees.some(invitee => !input.attendance.some(item => item.inviteeId === invitee.id))) {
           throw new DomainRuleError('Record attendance for everyone invited, and only them')
         }
-        const practitioners = new Set((await repository.listTeamPractitioners(trx, authorityId, episodeId)).map(person => person.userId))
+        const practitioners = new Set((await listCurrentPractitioners(trx, authorityId, episodeId)).map(person => person.userId))
         const eligible = (userId: string | null) => userId !== null && (practitioners.has(userId) || invitees.some(invitee => invitee.userId === userId))
         if (!eligible(input.chairUserId)) throw new DomainRuleError('Choose a chair from the practitioners on the team', 'chairUserId')
         if (!eligible(input.minuteTakerUserId)) throw new DomainRuleError('Choose a minute-taker from the practitioners on the team', 'minuteTakerUserId')
@@ -597,7 +598,7 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
         const minutes = await repository.findMinutes(trx, authorityId, meetingId)
         if (!minutes || minutes.status !== 'awaiting_approval') throw new DomainRuleError('These minutes are not waiting for approval.')
         if (meeting.chairUserId !== actor.userId) {
-          const chair = meeting.chairUserId ? await repository.findUserName(trx, meeting.chairUserId) : undefined
+          const chair = meeting.chairUserId ? await repository.findUserName(trx, authorityId, meeting.chairUserId) : undefined
           throw new DomainRuleError(`Only the chair of the meeting${chair ? `, ${chair},` : ''} can approve these minutes.`)
         }
         if (minutes.version !== input.version) throw new StaleMeetingEditError('The minutes changed after you opened them')

@@ -119,7 +119,7 @@ export function inviteeItems(team: MeetingTeam, chosen: string[] | null) {
   return items
 }
 
-export function practitionerOptions(team: MeetingTeam, selected: string | null | undefined, emptyText: string) {
+export function practitionerOptions(team: { practitioners: readonly { userId: string; name: string }[] }, selected: string | null | undefined, emptyText: string) {
   return [
     { value: '', text: emptyText, selected: !selected },
     ...team.practitioners.map(person => ({ value: person.userId, text: person.name, selected: person.userId === selected })),

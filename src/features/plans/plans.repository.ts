@@ -65,7 +65,7 @@ export type SignatureRecord = {
   recordedAt: Date
 }
 
-export type TeamPractitioner = { userId: string; name: string; agencyId: string | null; agencyName: string | null; teamRole: string | null }
+export type { TeamPractitioner } from '../team/team.repository.ts'
 export type FamilyTeamMember = { id: string; name: string; kind: FamilyTeamMemberKind; relationship: string | null }
 export type AgencyOption = { id: string; name: string }
 export type AssessmentNeed = { assessmentId: string; templateVersionId: string; elementKey: string; subject: string; needs: string }
@@ -422,21 +422,6 @@ export async function insertSignature(
 }
 
 // ---- who can own an action or sign -----------------------------------------------------------------------------
-
-/** Practitioners on the team now (owner or member; contributors to the assessment are not). */
-export async function listTeamPractitioners(db: Db, authorityId: string, episodeId: string): Promise<TeamPractitioner[]> {
-  return db
-    .selectFrom('episodeMembers')
-    .innerJoin('users', join => join.onRef('users.authorityId', '=', 'episodeMembers.authorityId').onRef('users.id', '=', 'episodeMembers.userId'))
-    .leftJoin('agencies', join => join.onRef('agencies.authorityId', '=', 'episodeMembers.authorityId').onRef('agencies.id', '=', 'episodeMembers.agencyId'))
-    .select(['users.id as userId', 'users.name', 'episodeMembers.agencyId', 'agencies.name as agencyName', 'episodeMembers.teamRole'])
-    .where('episodeMembers.authorityId', '=', authorityId)
-    .where('episodeMembers.episodeId', '=', episodeId)
-    .where('episodeMembers.leftAt', 'is', null)
-    .where('episodeMembers.role', 'in', ['owner', 'member'])
-    .orderBy('users.name')
-    .execute()
-}
 
 /** Family members and family-side supporters on the team now. */
 export async function listFamilyTeam(db: Db, authorityId: string, episodeId: string): Promise<FamilyTeamMember[]> {

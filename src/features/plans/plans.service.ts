@@ -13,6 +13,7 @@ import { addDays } from '../../lib/dates.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { readEarlyHelpSettings } from '../team/early-help-settings.ts'
+import { listCurrentPractitioners } from '../team/team.repository.ts'
 import { listOverdueMinutes } from '../meetings/meetings-due.ts'
 import { findTemplateVersion } from '../assessments/templates.repository.ts'
 import { elementsOf } from '../assessments/template-content.ts'
@@ -238,7 +239,7 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
 
   async function ownersOf(trx: Db, authorityId: string, episodeId: string): Promise<Owners> {
     return {
-      practitioners: await repository.listTeamPractitioners(trx, authorityId, episodeId),
+      practitioners: await listCurrentPractitioners(trx, authorityId, episodeId),
       family: await repository.listFamilyTeam(trx, authorityId, episodeId),
       agencies: await repository.listAgencies(trx, authorityId),
     }
@@ -604,7 +605,7 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
         previous,
         latest: versions[0]?.number === number,
         signatures: await repository.listSignatures(trx, actor.authorityId, version.id),
-        practitioners: await repository.listTeamPractitioners(trx, actor.authorityId, summary.id),
+        practitioners: await listCurrentPractitioners(trx, actor.authorityId, summary.id),
         family: await repository.listFamilyTeam(trx, actor.authorityId, summary.id),
         actorId: actor.userId,
         editable: summary.status !== 'closed',
@@ -628,7 +629,7 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
       let signer: { signerKind: 'practitioner' | 'family_member' | 'supporter'; userId: string | null; familyTeamMemberId: string | null; signerName: string }
       if (input.signer.kind === 'practitioner') {
         const userId = input.signer.userId
-        const found = (await repository.listTeamPractitioners(trx, authorityId, summary.id)).find(item => item.userId === userId)
+        const found = (await listCurrentPractitioners(trx, authorityId, summary.id)).find(item => item.userId === userId)
         if (!found) throw new DomainRuleError('Select someone who is on the team now', 'signer')
         if (input.method === 'on_screen' && userId !== actor.userId) {
           throw new DomainRuleError('A colleague signs on screen by signing in and recording it themselves. Choose how they signed', 'method')

@@ -388,18 +388,6 @@ export async function bumpEpisodeVersion(db: Db, authorityId: string, episodeId:
   return Number(result.numUpdatedRows) === 1
 }
 
-/** The current lead professional(s) of an episode (one per scope). */
-export async function listCurrentLeads(db: Db, authorityId: string, episodeId: string) {
-  return db
-    .selectFrom('leadProfessionals as l')
-    .innerJoin('users as u', join => join.onRef('u.authorityId', '=', 'l.authorityId').onRef('u.id', '=', 'l.userId'))
-    .select(['l.userId', 'l.agencyId', 'l.scope', 'u.name'])
-    .where('l.authorityId', '=', authorityId)
-    .where('l.episodeId', '=', episodeId)
-    .where('l.endedAt', 'is', null)
-    .execute()
-}
-
 /** Who started the episode, and for which agency. */
 export async function findEpisodeStarter(db: Db, authorityId: string, episodeId: string): Promise<{ userId: string; agencyId: string | null } | undefined> {
   return db.selectFrom('episodes').select(['startedByUserId as userId', 'agencyId']).where('authorityId', '=', authorityId).where('id', '=', episodeId).executeTakeFirst()

@@ -14,6 +14,7 @@ import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { readEarlyHelpSettings } from '../team/early-help-settings.ts'
 import { listManagersOf, managesAssessor } from '../assessments/assessment-completion.repository.ts'
+import { listCurrentLeads } from '../team/team.repository.ts'
 import * as repository from './reviews.repository.ts'
 import { scoreField, type ClosureDecisionForm, type ClosureInput, type ReviewInput, type ScoreInput } from './reviews.schemas.ts'
 
@@ -138,7 +139,7 @@ export function createReviewService(deps: { db: Kysely<Database>; clock: Clock; 
    * before anyone asked, the practitioner who started the episode.
    */
   async function closureResponsible(trx: Transaction<Database>, authorityId: string, episodeId: string): Promise<{ userId: string; agencyId: string | null }[]> {
-    const leads = await repository.listCurrentLeads(trx, authorityId, episodeId)
+    const leads = await listCurrentLeads(trx, authorityId, episodeId)
     if (leads.length > 0) return leads.map(lead => ({ userId: lead.userId, agencyId: lead.agencyId }))
     const closure = await repository.findClosure(trx, authorityId, episodeId)
     if (closure) return [{ userId: closure.requestedByUserId, agencyId: null }]

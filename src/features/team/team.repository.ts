@@ -73,6 +73,15 @@ export async function listPractitioners(db: Db, authorityId: string, episodeId: 
     .execute()
 }
 
+/**
+ * The practitioners on the team now (the owner and members; contributors and those who left are not), by name: who may
+ * be invited to a meeting, own an action or sign the plan. Other features read the team through this.
+ */
+export async function listCurrentPractitioners(db: Db, authorityId: string, episodeId: string): Promise<TeamPractitioner[]> {
+  const everyone = await listPractitioners(db, authorityId, episodeId)
+  return everyone.filter(person => person.leftAt === null && person.role !== 'contributor').sort((a, b) => a.name.localeCompare(b.name, 'en-GB'))
+}
+
 export async function findMembership(db: Db, authorityId: string, episodeId: string, userId: string) {
   return db
     .selectFrom('episodeMembers')
@@ -334,6 +343,11 @@ export async function listLeads(db: Db, authorityId: string, episodeId: string):
     .orderBy('leadProfessionals.startedAt', 'desc')
     .orderBy('leadProfessionals.id', 'desc')
     .execute()
+}
+
+/** The lead professional(s) now: at most one per scope. Other features read the lead through this. */
+export async function listCurrentLeads(db: Db, authorityId: string, episodeId: string): Promise<LeadProfessional[]> {
+  return (await listLeads(db, authorityId, episodeId)).filter(lead => lead.endedAt === null)
 }
 
 export async function insertLead(
