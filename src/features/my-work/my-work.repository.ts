@@ -1,5 +1,20 @@
 import type { Db } from '../../db/database.ts'
 
+/** Whether the practitioner is on the team (in any role) of an episode that is still open: without one, there is no work. */
+export async function isOnAnyOpenEpisode(db: Db, authorityId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('episodeMembers as m')
+    .innerJoin('episodes as e', join => join.onRef('e.authorityId', '=', 'm.authorityId').onRef('e.id', '=', 'm.episodeId'))
+    .select('m.episodeId')
+    .where('m.authorityId', '=', authorityId)
+    .where('m.userId', '=', userId)
+    .where('m.leftAt', 'is', null)
+    .where('e.status', '<>', 'closed')
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 export type ContributionInvitation = { episodeId: string; reference: string; invitedAt: Date; invitedByName: string | null; elementCount: number }
 
 /** Assessments this practitioner was asked to contribute to and has not yet said they have finished. */

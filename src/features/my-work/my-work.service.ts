@@ -48,9 +48,14 @@ export function createMyWorkService(deps: { db: Kysely<Database>; clock: Clock; 
     return access.run(context, { action: 'work.list-own', resource: { authorityId, ownerUserId: userId }, recordType: 'my-work' }, async trx => {
       const now = clock.now()
       const today = ukDateOf(now)
+      const handovers = await listPendingHandoversFor(trx, authorityId, userId)
+      // Everything else is work on an open episode's team: one indexed look-up spares the rest for people on none.
+      if (!(await repository.isOnAnyOpenEpisode(trx, authorityId, userId))) {
+        return { today, handovers, actions: [], minutes: [], reviews: [], meetings: [], contributions: [], withoutLead: [] }
+      }
       const work: MyWork = {
         today,
-        handovers: await listPendingHandoversFor(trx, authorityId, userId),
+        handovers,
         actions: await listActionsDue(trx, authorityId, userId, today, LOOK_AHEAD_DAYS),
         minutes: await listMinutesOwedBy(trx, authorityId, userId, now),
         reviews: await listReviewsDue(trx, authorityId, userId, today, { withinDays: LOOK_AHEAD_DAYS }),
