@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import querystring from 'node:querystring'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -147,6 +148,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
     }),
   })
+  // GOV.UK Frontend's stylesheet without its @font-face rules: the GDS Transport typeface is for GOV.UK services only
+  // (a council's service is not one), so pages use GOV.UK Frontend's own fallback (Arial) and ask for no font files.
+  const govukStylesheet = fs.readFileSync(path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.css'), 'utf8').replace(/@font-face\{[^}]*\}/g, '')
+  app.get('/assets/govuk/govuk-frontend.min.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=86400').send(govukStylesheet),
+  )
   await app.register(fastifyStatic, {
     root: path.join(GOVUK_DIST, 'govuk'),
     prefix: '/assets/govuk/',

@@ -19,13 +19,6 @@ const AXE_REPORTS = path.join(ROOT, 'test-results', 'axe')
 const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8')
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 const BLOCKING_IMPACTS = new Set(['serious', 'critical'])
-/**
- * Failed requests a page makes that are known and reported, not yet fixed. Each needs a reason; remove it when fixed.
- * govuk-frontend's precompiled CSS asks for its fonts at /assets/fonts/, which the server does not serve (it serves
- * the package's assets under /assets/govuk/assets/): every page falls back to Arial. Whether to serve the GDS
- * Transport font at all (its licence is for GOV.UK services) is the lead's decision; see docs/browser-tests.md.
- */
-const KNOWN_MISSING_RESOURCES = [/\/assets\/fonts\/[a-z0-9-]+\.woff2?$/]
 
 export const DEMO_PASSWORD = 'northshire-demo-only'
 export const demoAccounts = {
@@ -224,7 +217,6 @@ export class Journey {
     const request = response.request()
     // The page itself is checked by the step; here, the styles, scripts, fonts and images it needs.
     if (request.resourceType() === 'document') return
-    if (KNOWN_MISSING_RESOURCES.some(pattern => pattern.test(new URL(response.url()).pathname))) return
     if (response.status() >= 400) this.pageErrors.push(`${response.status()} for ${request.resourceType()} ${response.url()}`)
   }
 

@@ -66,6 +66,15 @@ for (const kind of databaseKinds()) {
       assert.equal(cookie.domain, undefined)
     })
 
+    it('serves GOV.UK Frontend’s stylesheet without the GDS Transport typeface, which is for GOV.UK services only', async () => {
+      const response = await new Browser(t.app).get('/assets/govuk/govuk-frontend.min.css')
+      assert.equal(response.statusCode, 200)
+      assert.match(String(response.headers['content-type']), /^text\/css/)
+      assert.equal(response.headers['x-content-type-options'], 'nosniff')
+      assert.ok(response.body.includes('.govuk-button'), 'the stylesheet itself is served')
+      assert.ok(!response.body.includes('@font-face') && !response.body.includes('/assets/fonts/'), 'no font files are asked for')
+    })
+
     it('clears site data on sign-out', async () => {
       const browser = await signIn(t, world.practitioner)
       const response = await browser.post('/sign-out')
