@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../composition.ts'
+import { CSV_CONTENT_TYPE } from '../../lib/csv.ts'
 import { paginationFor } from '../../lib/pagination.ts'
 import { requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
@@ -89,7 +90,7 @@ export function registerAuditLogRoutes(app: FastifyInstance, services: Services)
       const events = await services.auditLog.exportEvents(request.context(), parsed.filter)
       const day = new Date().toISOString().slice(0, 10)
       return reply
-        .type('text/csv; charset=utf-8')
+        .type(CSV_CONTENT_TYPE)
         .header('content-disposition', `attachment; filename="audit-log-${day}.csv"`)
         .header('x-content-type-options', 'nosniff')
         .send(auditCsv(events))

@@ -6,7 +6,7 @@ import { uuidv7 } from '../../lib/ids.ts'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { Browser, buildTestApp, errorSummary, heading, type TestApp } from '../../../test/helpers/build-test-app.ts'
 import { buildAgency, buildAuthority, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
-import { csvCell } from './audit-log.csv.ts'
+import { csvCell } from '../../lib/csv.ts'
 import { parseAuditQuery, startOfUkDay } from './audit-log.schemas.ts'
 
 describe('audit log: pure parts', () => {
