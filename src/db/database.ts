@@ -19,6 +19,8 @@ export type OpenDatabase = {
   close: () => Promise<void>
   /** True while the database answers a trivial query. */
   ping: () => Promise<boolean>
+  /** Null while the database answers a trivial query; otherwise why it does not, in plain words (for /health). */
+  unavailableReason: () => Promise<string | null>
   /** The migrations applied when it was opened (none when it was already up to date). */
   appliedMigrations: readonly string[]
 }
@@ -83,6 +85,7 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
     kind: 'postgres',
     close: () => db.destroy(),
     ping: () => ping(db),
+    unavailableReason: () => unavailableReason(db),
     appliedMigrations,
   }
 }
@@ -130,8 +133,33 @@ async function openPglite(options: OpenDatabaseOptions): Promise<OpenDatabase> {
       }
     },
     ping: () => ping(db),
+    unavailableReason: () => unavailableReason(db),
     appliedMigrations,
   }
+}
+
+async function unavailableReason(db: Kysely<Database>): Promise<string | null> {
+  try {
+    await sql`select 1`.execute(db)
+    return null
+  } catch (error) {
+    return reasonOf(error)
+  }
+}
+
+/** Why a query failed, without addresses or credentials: the error's code mapped to plain words. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0])
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
+  const message = error instanceof Error ? error.message : String(error)
+  if (code === 'ECONNREFUSED') return 'connection refused: the database server is not running or not listening'
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message)) return 'the connection to the database server was lost'
+  if (code === 'ETIMEDOUT' || /timeout exceeded/i.test(message)) return 'timed out connecting to the database server'
+  if (code === '57P01' || code === '57P02') return 'the database server is shutting down'
+  if (code === '57P03') return 'the database server is starting up'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the database host name does not resolve'
+  if (/PGlite is closed/i.test(message)) return 'the embedded database is closed'
+  return code ? `the database refused the query (${code})` : 'the database did not answer'
 }
 
 async function ping(db: Kysely<Database>): Promise<boolean> {

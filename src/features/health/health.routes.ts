@@ -5,10 +5,10 @@ import { paths } from '../../paths.ts'
 /** For load balancers and monitoring: 200 when the database answers, 503 with the reason when it does not. */
 export function registerHealthRoutes(app: FastifyInstance, database: OpenDatabase) {
   app.get(paths.health(), async (_request, reply) => {
-    const databaseUp = await database.ping()
+    const reason = await database.unavailableReason()
     return reply
-      .code(databaseUp ? 200 : 503)
+      .code(reason === null ? 200 : 503)
       .type('application/json; charset=utf-8')
-      .send({ status: databaseUp ? 'ok' : 'unavailable', database: databaseUp ? 'reachable' : `unreachable (${database.kind})` })
+      .send({ status: reason === null ? 'ok' : 'unavailable', database: reason === null ? 'reachable' : `unreachable (${database.kind}): ${reason}` })
   })
 }
