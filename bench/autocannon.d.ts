@@ -8,6 +8,10 @@ declare module 'autocannon' {
     duration?: number
     headers?: Record<string, string>
     timeout?: number
+    /** Requests per second over all connections. */
+    overallRate?: number
+    /** Requests sent in turn, each with its own path and headers. */
+    requests?: { method?: 'GET' | 'POST'; path: string; headers?: Record<string, string> }[]
   }
 
   export type Histogram = { average: number; mean: number; stddev: number; min: number; max: number; p50: number; p90: number; p97_5: number; p99: number }

@@ -484,6 +484,53 @@ function summariseServerLog(output: string) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------------------------
+// Soak (npm run test:soak): a mixed load at a moderate rate for several minutes, watching the server's resident
+// memory and open file descriptors (sockets, files, database handles) for growth.
+
+const SOAK_MINUTES = positiveNumber(process.env.SOAK_MINUTES, 10)
+const SOAK_RATE = positiveNumber(process.env.SOAK_RATE, 40)
+
+function openDescriptors(pid: number): number | null {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length
+  } catch {
+    return null
+  }
+}
+
+async function soak(baseUrl: string, pid: number, routes: RouteSpec[]): Promise<number> {
+  const rssMb = () => (statusKb(pid, 'VmRSS') ?? 0) / 1024
+  const samples: { minute: number; rssMb: number; fds: number | null }[] = []
+  const sample = (minute: number) => samples.push({ minute, rssMb: rssMb(), fds: openDescriptors(pid) })
+  // A minute of the same load first, so that start-up allocations and caches are not counted as growth.
+  log(`Soak: ${SOAK_MINUTES} min of mixed load at ${SOAK_RATE} requests/s over ${routes.length} routes, after a 1 min warm-up…`)
+  const requests = routes.map(route => ({ method: 'GET' as const, path: route.path, headers: route.headers }))
+  const run = (seconds: number) =>
+    new Promise<Result>((resolve, reject) => {
+      autocannon({ url: baseUrl, connections: 8, overallRate: SOAK_RATE, duration: seconds, requests, timeout: 10 }, (error, result) => (error ? reject(error) : resolve(result)))
+    })
+  const warm = await run(60)
+  sample(0)
+  const timer = setInterval(() => sample(samples.length), 60_000)
+  const result = await run(SOAK_MINUTES * 60)
+  clearInterval(timer)
+  if ((samples[samples.length - 1]?.minute ?? 0) < SOAK_MINUTES) sample(SOAK_MINUTES)
+  const first = samples[0]
+  const last = samples[samples.length - 1]
+  const errors = result.non2xx + result.errors + result.timeouts + warm.non2xx + warm.errors + warm.timeouts
+  log(`Soak: ${result.requests.total} requests (${result.requests.average.toFixed(1)}/s), ${errors} errors, p99 ${result.latency.p99} ms; status codes ${JSON.stringify(result.statusCodeStats)}`)
+  for (const point of samples) log(`  minute ${point.minute}: RSS ${point.rssMb.toFixed(0)} MB, open descriptors ${point.fds ?? '?'}`)
+  if (!first || !last) return 1
+  const rssGrowth = last.rssMb - first.rssMb
+  const fdGrowth = first.fds !== null && last.fds !== null ? last.fds - first.fds : 0
+  log(`Soak: RSS ${first.rssMb.toFixed(0)} → ${last.rssMb.toFixed(0)} MB (${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MB); open descriptors ${first.fds ?? '?'} → ${last.fds ?? '?'}`)
+  // Stable: no errors, no more than 5 descriptors more than at the start (connections in flight), memory within 25%.
+  const stable = errors === 0 && fdGrowth <= 5 && rssGrowth <= first.rssMb * 0.25
+  log(stable ? 'Soak: stable.' : 'Soak: NOT stable (errors, descriptor growth or memory growth above the limits).')
+  return stable ? 0 : 1
+}
+
 async function main(): Promise<number> {
   if (!fs.existsSync('/proc/self/status')) log('No /proc on this system: the server\'s memory will not be measured.')
   const database = await prepareDatabase()
@@ -524,6 +571,10 @@ async function main(): Promise<number> {
       const response = await fetch(`${server.baseUrl}${route.path}`, { headers: route.headers, redirect: 'manual' })
       await response.arrayBuffer()
       if (response.status !== 200) throw new Error(`${route.name} (${route.path}) answered ${response.status}, not 200`)
+    }
+    if (process.argv.includes('--soak')) {
+      // The mixed load: the pages and the API a practitioner and an administrator use, not the bare ceiling.
+      return await soak(server.baseUrl, server.pid, routes.filter(route => route.path !== BENCH_CEILING_PATH))
     }
     const startRssMb = sampler.available() ? sampler.currentMb() : null
 
