@@ -1,6 +1,16 @@
 import { ConfigError, loadConfig } from '../config.ts'
 import { DatabaseStartError, openDatabase } from '../db/database.ts'
 import { installShippedTemplatesWhereMissing } from '../features/assessments/templates.service.ts'
+import {
+  BackupError,
+  backupPgliteFolder,
+  exportAuthority,
+  importAuthority,
+  openOwnerConnection,
+  readBackupFile,
+  restorePgliteFolder,
+  writeAuthorityExport,
+} from '../db/backup.ts'
 
 // The onestory command line: `npm run cli -- <command>`. It reads the same configuration as the service
 // (DATABASE_URL, or the embedded database in DATA_DIR) and calls the same code the service does.
@@ -10,6 +20,14 @@ const HELP = `Usage: npm run cli -- <command>
 Commands:
   migrate   Bring the database up to date (the service also does this at every start), and install the
             shipped assessment templates for authorities that lack them.
+  backup <file>
+            Embedded database: write the whole data folder to <file> (tar.gz). Stop the service first.
+            PostgreSQL: use pg_dump -Fc (docs/operations.md).
+  backup --authority <id> <file>
+            Either database: write every row of one authority to <file> (JSON).
+  restore <file>
+            A data-folder backup: restore it into DATA_DIR, which must be empty and not in use.
+            An authority export: import it into a database (at the same version) that does not have it.
   help      Show this help.
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded database in DATA_DIR (default ./data).
@@ -20,6 +38,17 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, ou
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     out.write(HELP)
     return command === undefined ? 2 : 0
+  }
+  if (command === 'backup' || command === 'restore') {
+    try {
+      return await (command === 'backup' ? backup(rest, env, out) : restore(rest, env, out))
+    } catch (error) {
+      if (error instanceof BackupError || error instanceof DatabaseStartError) {
+        out.write(`${error.message}\n`)
+        return 1
+      }
+      throw error
+    }
   }
   if (command !== 'migrate') {
     out.write(`Unknown command "${command}".\n\n${HELP}`)
@@ -41,6 +70,62 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, ou
   } finally {
     await database.close()
   }
+}
+
+async function backup(args: readonly string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  const config = loadConfig(env)
+  if (args[0] === '--authority') {
+    const [, authorityId, file, ...extra] = args
+    if (!authorityId || !file || extra.length > 0) return usage(out, 'backup --authority <id> <file>')
+    const connection = await openOwnerConnection(config, { migrate: false })
+    try {
+      const data = await exportAuthority(connection.query, authorityId, new Date())
+      writeAuthorityExport(file, data)
+      const rows = data.tables.reduce((sum, table) => sum + table.rows.length, 0)
+      out.write(`Exported authority ${authorityId}: ${rows} row(s) from ${data.tables.length} table(s) to ${file}.\n`)
+      return 0
+    } finally {
+      await connection.close()
+    }
+  }
+  const [file, ...extra] = args
+  if (!file || extra.length > 0 || file.startsWith('--')) return usage(out, 'backup <file>')
+  if (config.databaseUrl) {
+    out.write('OneStory uses PostgreSQL here: back it up with pg_dump -Fc (see docs/operations.md), or one authority with backup --authority <id> <file>.\n')
+    return 2
+  }
+  const { bytes } = await backupPgliteFolder(config.dataDir, file)
+  out.write(`Backed up ${config.dataDir} to ${file} (${bytes} bytes).\n`)
+  return 0
+}
+
+async function restore(args: readonly string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  const [file, ...extra] = args
+  if (!file || extra.length > 0 || file.startsWith('--')) return usage(out, 'restore <file>')
+  const config = loadConfig(env)
+  const backupFile = readBackupFile(file)
+  if (backupFile.kind === 'folder') {
+    if (config.databaseUrl) {
+      out.write('This is a backup of an embedded data folder; unset DATABASE_URL and set DATA_DIR to an empty folder to restore it.\n')
+      return 2
+    }
+    const { migrations } = await restorePgliteFolder(config.dataDir, file)
+    out.write(`Restored ${file} into ${config.dataDir} (${migrations} migration(s) applied in it).\n`)
+    return 0
+  }
+  const connection = await openOwnerConnection(config, { migrate: true })
+  try {
+    const { rows } = await importAuthority(connection.query, backupFile.data)
+    out.write(`Imported ${rows} row(s) from ${file}.\n`)
+    return 0
+  } finally {
+    await connection.close()
+  }
+}
+
+function usage(out: NodeJS.WritableStream, form: string): number {
+  out.write(`Usage: npm run cli -- ${form}\n`)
+  return 2
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
