@@ -77,7 +77,8 @@ describe('CSV exports: the shared neutraliser', () => {
     assert.deepEqual(senders.sort(), Object.keys(EXPORTS).sort())
     const ownQuoting = sourceFiles('src').filter(file => {
       const text = fs.readFileSync(path.join(root, file), 'utf8')
-      return /replace\(\/"\/g, '""'\)/.test(text) && file !== path.join('src', 'lib', 'csv.ts')
+      // Doubling quotes is also how SQL identifiers are quoted (src/db/backup.ts): only a file about CSV counts.
+      return /replace\(\/"\/g, '""'\)/.test(text) && /csv/i.test(text) && file !== path.join('src', 'lib', 'csv.ts')
     })
     assert.deepEqual(ownQuoting, [], 'no second CSV quoting function')
   })

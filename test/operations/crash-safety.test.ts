@@ -21,13 +21,13 @@ import { databaseKinds } from '../helpers/database.ts'
  * visible (an action without its audit event, a status change without its audit event). PGlite reuses one data
  * folder across all cycles; PostgreSQL uses a fresh database per run, dropped afterwards.
  *
- * CRASH_CYCLES sets the number of cycles per database. Without it, `npm test` runs what fits in about 90 s per
- * database: 25 on PostgreSQL (about 2.5 s a cycle) and 15 on PGlite (about 4.5 s a cycle, most of it the start of
- * the server and the embedded database; 25 would take about 115 s). `npm run test:crash` runs 200 per database.
+ * CRASH_CYCLES sets the number of cycles per database. Without it, `npm test` runs the 25 per database the issue asks
+ * for: about 2.5 s a cycle on PostgreSQL and 4.5 s on PGlite (most of it the start of the server and the embedded
+ * database). `npm run test:crash` runs 200 per database.
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
-const DEFAULT_CYCLES: Record<DatabaseKind, number> = { postgres: 25, pglite: 15 }
+const DEFAULT_CYCLES: Record<DatabaseKind, number> = { postgres: 25, pglite: 25 }
 function cyclesFor(kind: DatabaseKind): number {
   const wanted = Math.floor(Number(process.env.CRASH_CYCLES))
   return Number.isFinite(wanted) && wanted > 0 ? wanted : DEFAULT_CYCLES[kind]
