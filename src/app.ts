@@ -15,6 +15,8 @@ import { systemClock, type Clock } from './lib/clock.ts'
 import { uuidv7 } from './lib/ids.ts'
 import { createViewEnvironment, GOVUK_DIST, govukInlineScriptHash, MOJ_ROOT, renderWith, type Navigation } from './plugins/views.ts'
 import { sessionPlugin } from './plugins/session.ts'
+import { resolveFamilySession } from './features/family-auth/family-session.ts'
+import { translator } from './lib/i18n.ts'
 import { loadCookieKey } from './features/setup/setup.service.ts'
 import { registerHealthRoutes } from './features/health/health.routes.ts'
 import { registerSetupRoutes } from './features/setup/setup.routes.ts'
@@ -165,11 +167,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   app.decorateReply('render', renderWith(views))
   app.decorateRequest('page', null as unknown as FastifyRequest['page'])
-  await app.register(sessionPlugin, { config, auth: services.auth, cookieKey })
+  await app.register(sessionPlugin, {
+    config,
+    auth: services.auth,
+    cookieKey,
+    resolveFamilySession: secret => resolveFamilySession(database.db, config, clock, secret),
+  })
 
   app.addHook('onRequest', async request => {
     const actor = request.actor
     const principal = request.session.state === 'signed-in' ? request.session.principal : null
+    // Family pages are in the family member's language (stored on their account, or chosen on this browser before
+    // signing in); practitioner pages are in English.
+    const language = actor.kind === 'family' ? actor.language : request.url.startsWith('/family') ? (request.languageCookie() ?? 'en') : 'en'
     request.page = {
       csrfToken: request.csrfToken,
       user: principal ? { name: principal.user.name, agencyName: principal.actingAgencyName } : null,
@@ -177,6 +187,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       demo: config.demo || (principal?.authority.isDemo ?? false),
       navigation: actor.kind === 'practitioner' ? navigationFor(actor.roles, request.url) : [],
       currentPath: request.url,
+      language,
+      t: translator(language),
+      familyUser: actor.kind === 'family' ? { name: actor.name, young: actor.accountKind === 'young_person' } : null,
     }
   })
 
@@ -194,12 +207,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     if (error instanceof DomainError) {
       if (error.status === 401) {
         if (isApi(request)) return problem(reply, 401, 'Unauthorized', 'Sign in, or send a valid API token.')
-        return reply.redirect(paths.signIn.page(), 303)
+        return reply.redirect(isFamilyPage(request) ? paths.family.signIn() : paths.signIn.page(), 303)
       }
       if (error.status >= 500) request.log.error({ err: safeError(error) }, 'service unavailable')
       if (isApi(request)) {
         const extra = error instanceof DomainRuleError && error.field ? { errors: [{ field: error.field, message: error.message }] } : {}
         return problem(reply, error.status, error.title, error.message, extra)
+      }
+      if (isFamilyPage(request)) {
+        return reply.render('family-error.njk', { title: error.title, paragraphs: [error.message], link: { href: paths.family.home(), text: 'Go to your family\'s home page' } }, error.status)
       }
       return reply.render('error.njk', { title: error.title, paragraphs: [error.message], link: { href: '/', text: 'Go to the home page' } }, error.status)
     }
@@ -250,6 +266,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
     (request: FastifyRequest, reply: FastifyReply) => {
       if (isApi(request)) return problem(reply, 404, 'Not Found', 'There is nothing at this address.')
+      if (isFamilyPage(request)) return reply.render('family-error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)
       return reply.render('error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)
     },
   )
@@ -260,6 +277,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 /** What of an error may be logged: never a database error's detail, which can quote the values of a row. */
 function safeError(error: Error & { code?: string }) {
   return { type: error.name, code: error.code, message: error.message.slice(0, 300), stack: error.stack?.split('\n').slice(1, 8).join('\n') }
+}
+
+function isFamilyPage(request: FastifyRequest): boolean {
+  return request.url === '/family' || request.url.startsWith('/family/') || request.url.startsWith('/family?')
 }
 
 function isApi(request: FastifyRequest): boolean {

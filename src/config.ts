@@ -27,6 +27,11 @@ const envSchema = z.object({
   DOCUMENT_MAX_MB: z.coerce.number().int().min(1).max(100).default(10),
   VIRUS_SCANNER: z.string().min(1).default('auto'),
   PATH: z.string().optional(),
+  FAMILY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(2).max(120).default(15),
+  FAMILY_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(12).default(4),
+  NOTIFY_BASE_URL: z.string().url('NOTIFY_BASE_URL must be an absolute URL, for example https://api.notifications.service.gov.uk').optional(),
+  NOTIFY_API_KEY: z.string().min(74, 'NOTIFY_API_KEY must be a GOV.UK Notify API key (name-serviceid-secret)').optional(),
+  NOTIFY_SMS_TEMPLATE_ID: z.string().uuid('NOTIFY_SMS_TEMPLATE_ID must be the id of a Notify text message template').optional(),
 })
 
 export type Config = Readonly<{
@@ -51,6 +56,13 @@ export type Config = Readonly<{
    * `virusScanner` is 'auto' (clamdscan or clamscan found on `searchPath`), 'off', or the path of one of them.
    */
   documents: Readonly<{ folder: string | undefined; maxBytes: number; virusScanner: string; searchPath: string }>
+  /** The family's own view: shorter sessions than practitioners'. */
+  familySession: Readonly<{ idleMinutes: number; absoluteHours: number }>
+  /**
+   * Text messages for family sign-in codes through a GOV.UK Notify-compatible HTTP interface. Unset: codes that would
+   * go by text are kept in the outbox (development and tests).
+   */
+  sms: Readonly<{ baseUrl: string; apiKey: string; templateId: string }> | undefined
 }>
 
 export class ConfigError extends Error {}
@@ -94,6 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       virusScanner: e.VIRUS_SCANNER,
       searchPath: e.PATH ?? '',
     },
+    familySession: { idleMinutes: e.FAMILY_SESSION_IDLE_MINUTES, absoluteHours: e.FAMILY_SESSION_ABSOLUTE_HOURS },
+    sms:
+      e.NOTIFY_API_KEY && e.NOTIFY_SMS_TEMPLATE_ID
+        ? { baseUrl: (e.NOTIFY_BASE_URL ?? 'https://api.notifications.service.gov.uk').replace(/\/$/, ''), apiKey: e.NOTIFY_API_KEY, templateId: e.NOTIFY_SMS_TEMPLATE_ID }
+        : undefined,
     ...overrides,
   }
   return Object.freeze(config)

@@ -193,6 +193,47 @@ export const paths = {
     leave: (householdId: string, personId: string) => `/households/${householdId}/members/${personId}/leave`,
     newRelationship: (householdId: string) => `/households/${householdId}/relationships/new`,
   },
+  /**
+   * The family's own view (src/features/family-auth, family-pages, family-records, family-help). Everything a family
+   * member sees is under /family; practitioners invite them from /episodes/:episodeId/family-access.
+   */
+  family: {
+    // signing in (family-auth)
+    signIn: (options: { returnTo?: string | undefined; timedOut?: boolean } = {}) =>
+      withQuery('/family/sign-in', { returnTo: safeReturnPath(options.returnTo), timedOut: options.timedOut }),
+    enterCode: () => '/family/sign-in/code',
+    signOut: () => '/family/sign-out',
+    account: () => '/family/account',
+    endOtherSessions: () => '/family/account/sessions/end-others',
+    language: () => '/family/language',
+    /** Practitioner side: invite family members and end their access. */
+    access: (episodeId: string) => `/episodes/${episodeId}/family-access`,
+    invite: (episodeId: string) => `/episodes/${episodeId}/family-access/invite`,
+    revoke: (episodeId: string, accountId: string) => `/episodes/${episodeId}/family-access/${accountId}/end`,
+    // the family's pages (family-pages)
+    home: () => '/family',
+    episode: (episodeId: string) => `/family/episodes/${episodeId}`,
+    team: (episodeId: string) => `/family/episodes/${episodeId}/team`,
+    plan: (episodeId: string) => `/family/episodes/${episodeId}/plan`,
+    action: (episodeId: string, actionId: string) => `/family/episodes/${episodeId}/plan/actions/${actionId}`,
+    meetings: (episodeId: string) => `/family/episodes/${episodeId}/meetings`,
+    meeting: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}`,
+    meetingCalendar: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/calendar.ics`,
+    agendaItem: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/agenda`,
+    whatIWantToSay: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/what-i-want-to-say`,
+    // the family's records (family-records)
+    story: (episodeId: string) => `/family/episodes/${episodeId}/story`,
+    scores: (episodeId: string) => `/family/episodes/${episodeId}/scores`,
+    newScores: (episodeId: string) => `/family/episodes/${episodeId}/scores/new`,
+    consent: (episodeId: string) => `/family/episodes/${episodeId}/consent`,
+    withdraw: (episodeId: string, agencyId: string) => `/family/episodes/${episodeId}/consent/agencies/${agencyId}/withdraw`,
+    whoHasLooked: (episodeId: string) => `/family/episodes/${episodeId}/who-has-looked`,
+    // help and a young person's own views (family-help)
+    help: () => '/family/help',
+    helpTopic: (topic: string) => `/family/help/${encodeURIComponent(topic)}`,
+    glossary: () => '/family/help/words',
+    myViews: (episodeId: string) => `/family/episodes/${episodeId}/my-views`,
+  },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
   api: {

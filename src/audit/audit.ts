@@ -10,6 +10,8 @@ export type AuditEvent = {
   recordId?: string | null
   purpose?: string | null
   details?: Record<string, unknown>
+  /** The episode the event is about, where there is one: the family's "who has looked at our record" reads it. */
+  episodeId?: string | null
 }
 
 /**
@@ -26,6 +28,8 @@ export async function recordAuditEvent(db: Db, context: RequestContext, event: A
       at,
       actorKind: actor.kind,
       actorUserId: actor.kind === 'practitioner' ? actor.userId : null,
+      actorFamilyAccountId: actor.kind === 'family' ? actor.accountId : null,
+      episodeId: event.episodeId ?? null,
       actorAgencyId: actor.kind === 'practitioner' ? actor.actingAgencyId : null,
       action: event.action,
       outcome: event.outcome,

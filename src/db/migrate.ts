@@ -8,6 +8,7 @@ import * as plans from './migrations/2026-11-25-05-plans.ts'
 import * as meetings from './migrations/2026-11-25-06-meetings.ts'
 import * as reviews from './migrations/2026-11-25-07-reviews.ts'
 import * as records from './migrations/2026-11-25-08-records.ts'
+import * as family from './migrations/2026-12-06-01-family.ts'
 
 /** Explicit, ordered list: migrations are frozen once released and never import application code. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25-06-meetings': meetings,
   '2026-11-25-07-reviews': reviews,
   '2026-11-25-08-records': records,
+  '2026-12-06-01-family': family,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -145,6 +145,9 @@ export type AuditEventsTable = {
   ip: string | null
   requestId: string | null
   details: ColumnType<Record<string, unknown>, string | undefined, never>
+  /** The episode the event was about, where there is one (what a family's "who has looked" reads). */
+  episodeId: string | null
+  actorFamilyAccountId: string | null
 }
 
 // --- people and families (src/features/people) ---
@@ -473,6 +476,7 @@ export type EarlyHelpSettingsTable = {
   updatedByUserId: string | null
   updatedAt: Date | null
   version: Generated<number>
+  youngPersonMinAge: Generated<number>
 }
 
 export type FamilyTeamMemberKind = 'family_member' | 'advocate' | 'parent_advice' | 'friend' | 'other_supporter'
@@ -616,6 +620,7 @@ export type PlanActionUpdatesTable = {
   byFamilyTeamMemberId: string | null
   byName: string
   at: Timestamp
+  byFamilyAccountId: string | null
 }
 
 export type PlanVersionsTable = {
@@ -700,6 +705,7 @@ export type AgendaItemsTable = {
   addedByName: string
   addedAt: Timestamp
   removedAt: Date | null
+  addedByFamilyAccountId: string | null
 }
 
 export type MinutesStatus = 'draft' | 'awaiting_approval' | 'approved' | 'circulated'
@@ -892,6 +898,127 @@ export type Database = {
   // case notes and documents
   caseNotes: CaseNotesTable
   documents: DocumentsTable
+  // the family's own view
+  familyAccounts: FamilyAccountsTable
+  familyAccountEpisodes: FamilyAccountEpisodesTable
+  familySignInCodes: FamilySignInCodesTable
+  familySessions: FamilySessionsTable
+  familyDevices: FamilyDevicesTable
+  familyViews: FamilyViewsTable
+  familyScores: FamilyScoresTable
+  consentAgencyWithdrawals: ConsentAgencyWithdrawalsTable
+}
+
+// --- the family's own view (src/features/family*) ---
+
+export type FamilyLanguage = 'en' | 'cy'
+export type FamilyAccountKind = 'parent_carer' | 'young_person'
+
+export type FamilyAccountsTable = {
+  authorityId: string
+  id: string
+  name: string
+  email: string | null
+  mobile: string | null
+  preferredChannel: 'email' | 'sms'
+  language: Generated<FamilyLanguage>
+  kind: FamilyAccountKind
+  personId: string | null
+  status: 'invited' | 'active' | 'revoked'
+  invitedByUserId: string
+  invitedAt: Timestamp
+  firstSignedInAt: Date | null
+  lastSignedInAt: Date | null
+  revokedAt: Date | null
+  revokedByUserId: string | null
+  version: Generated<number>
+}
+
+export type FamilyAccountEpisodesTable = {
+  authorityId: string
+  accountId: string
+  episodeId: string
+  familyTeamMemberId: string | null
+  grantedByUserId: string
+  grantedAt: Timestamp
+  revokedAt: Date | null
+  revokedByUserId: string | null
+}
+
+export type FamilySignInCodesTable = {
+  authorityId: string
+  id: string
+  accountId: string
+  codeHash: string
+  channel: 'email' | 'sms'
+  createdAt: Timestamp
+  expiresAt: Timestamp
+  attempts: Generated<number>
+  usedAt: Date | null
+  ip: string | null
+}
+
+export type FamilySessionsTable = {
+  idHash: string
+  authorityId: string
+  accountId: string
+  publicId: string
+  deviceLabel: Generated<string>
+  createdAt: Timestamp
+  lastSeenAt: Timestamp
+  ip: string | null
+}
+
+export type FamilyDevicesTable = {
+  authorityId: string
+  accountId: string
+  deviceHash: string
+  label: Generated<string>
+  firstSeenAt: Timestamp
+  lastSeenAt: Timestamp
+}
+
+export type FamilyViewsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  accountId: string
+  meetingId: string | null
+  kind: 'young_person' | 'before_meeting'
+  goingWell: Generated<string>
+  worrying: Generated<string>
+  wouldLike: Generated<string>
+  sharedWithFamily: Generated<boolean>
+  sharedWithTeam: Generated<boolean>
+  createdAt: Timestamp
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type FamilyScoresTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  accountId: string
+  elementKey: string
+  subject: string
+  scoreAdult: number | null
+  scoreChild: 'red' | 'amber' | 'green' | null
+  recordedAt: Timestamp
+}
+
+export type ConsentAgencyWithdrawalsTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  agencyId: string
+  withdrawnAt: Timestamp
+  byFamilyAccountId: string | null
+  byUserId: string | null
+  byName: string
+  reason: Generated<string>
+  endedAt: Date | null
+  endedByUserId: string | null
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import type { AuthService, SessionState } from '../features/auth/auth.service.ts'
+import type { FamilySessionState } from '../features/family-auth/family-session.ts'
 import { newSecret, safeEqual } from '../lib/ids.ts'
 import type { Actor, RequestContext } from '../policy/actor.ts'
 import { paths } from '../paths.ts'
@@ -12,16 +13,25 @@ declare module 'fastify' {
     actor: Actor
     session: SessionState
     sessionSecret: string | undefined
+    /** The family's own view: a family member's session (separate cookie, shorter timeouts). */
+    familySession: FamilySessionState
+    familySessionSecret: string | undefined
     csrfToken: string
     context: () => RequestContext
   }
 }
 
-export type CookieNames = { session: string; csrf: string; lastUser: string }
+export type CookieNames = { session: string; csrf: string; lastUser: string; family: string; language: string }
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.session.cookieSecure ? '__Host-' : ''
-  return { session: `${prefix}onestory-session`, csrf: `${prefix}onestory-csrf`, lastUser: `${prefix}onestory-user` }
+  return {
+    session: `${prefix}onestory-session`,
+    csrf: `${prefix}onestory-csrf`,
+    lastUser: `${prefix}onestory-user`,
+    family: `${prefix}onestory-family`,
+    language: `${prefix}onestory-language`,
+  }
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -32,14 +42,19 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  * posted after the session has ended can still be proven genuine and held for the user.
  */
 export const sessionPlugin = fp(
-  async function sessionPlugin(app: FastifyInstance, options: { config: Config; auth: AuthService; cookieKey: string }) {
-    const { config, auth, cookieKey } = options
+  async function sessionPlugin(
+    app: FastifyInstance,
+    options: { config: Config; auth: AuthService; cookieKey: string; resolveFamilySession: (secret: string | undefined) => Promise<FamilySessionState> },
+  ) {
+    const { config, auth, cookieKey, resolveFamilySession } = options
     const names = cookieNames(config)
     const cookieOptions = { path: '/', httpOnly: true, secure: config.session.cookieSecure, sameSite: 'lax' as const }
 
     app.decorateRequest('actor', null as never)
     app.decorateRequest('session', null as never)
     app.decorateRequest('sessionSecret', undefined)
+    app.decorateRequest('familySession', null as never)
+    app.decorateRequest('familySessionSecret', undefined)
     app.decorateRequest('csrfToken', '')
     app.decorateRequest('context', function (this: FastifyRequest): RequestContext {
       return { actor: this.actor, ip: this.ip ?? null, requestId: String(this.id) }
@@ -52,6 +67,7 @@ export const sessionPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       request.actor = { kind: 'anonymous' }
       request.session = { state: 'none' }
+      request.familySession = { state: 'none' }
       if (request.url.startsWith('/assets/')) return
       let csrfSecret = request.cookies[names.csrf]
       if (!csrfSecret || csrfSecret.length > 100) {
@@ -67,6 +83,14 @@ export const sessionPlugin = fp(
       if (request.session.state === 'signed-in') request.actor = request.session.actor
       else if (request.session.state === 'expired' || (sessionSecret && request.session.state === 'none')) {
         reply.clearCookie(names.session, { path: '/' })
+      }
+      // A family member's session is only looked at when no practitioner is signed in on this browser.
+      const familySecret = request.cookies[names.family]
+      request.familySessionSecret = familySecret
+      if (familySecret && request.actor.kind === 'anonymous') {
+        request.familySession = await resolveFamilySession(familySecret)
+        if (request.familySession.state === 'signed-in') request.actor = request.familySession.actor
+        else reply.clearCookie(names.family, { path: '/' })
       }
     })
 
@@ -116,6 +140,22 @@ export const sessionPlugin = fp(
       this.clearCookie(names.lastUser, { path: '/' })
       return this
     })
+    app.decorateReply('startFamilySession', function (this: FastifyReply, secret: string) {
+      this.setCookie(names.family, secret, cookieOptions)
+      return this
+    })
+    app.decorateReply('endFamilySession', function (this: FastifyReply) {
+      this.clearCookie(names.family, { path: '/' })
+      return this
+    })
+    app.decorateReply('setLanguageCookie', function (this: FastifyReply, language: 'en' | 'cy') {
+      this.setCookie(names.language, language, { ...cookieOptions, maxAge: 365 * 24 * 3600 })
+      return this
+    })
+    app.decorateRequest('languageCookie', function (this: FastifyRequest) {
+      const value = this.cookies[names.language]
+      return value === 'cy' || value === 'en' ? value : undefined
+    })
     app.decorateRequest('lastUser', function (this: FastifyRequest) {
       return verifyLastUser(cookieKey, this.cookies[names.lastUser])
     })
@@ -127,9 +167,14 @@ declare module 'fastify' {
   interface FastifyReply {
     startSession: (secret: string, user: { authorityId: string; userId: string }) => FastifyReply
     endSession: () => FastifyReply
+    startFamilySession: (secret: string) => FastifyReply
+    endFamilySession: () => FastifyReply
+    setLanguageCookie: (language: 'en' | 'cy') => FastifyReply
   }
   interface FastifyRequest {
     lastUser: () => { authorityId: string; userId: string } | null
+    /** The language chosen on this browser before signing in (the family's own view). */
+    languageCookie: () => 'en' | 'cy' | undefined
   }
 }
 
@@ -171,4 +216,14 @@ export function requireSignedIn(auth: AuthService) {
     }
     return reply.redirect(paths.signIn.page({ returnTo, timedOut: request.session.state === 'expired' }), 303)
   }
+}
+
+/**
+ * Route guard for the family's own view: a signed-in family member. Anyone else (a practitioner too) is sent to the
+ * family sign-in page; a practitioner never reaches a family page through their own session.
+ */
+export async function requireFamily(request: FastifyRequest, reply: FastifyReply) {
+  if (request.actor.kind === 'family') return
+  const returnTo = request.method === 'GET' ? request.url : undefined
+  return reply.redirect(paths.family.signIn({ returnTo, timedOut: request.familySession.state === 'expired' }), 303)
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import nunjucks from 'nunjucks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { formatDateIn, formatDateTimeIn, type Language, type Translate } from '../lib/i18n.ts'
 
 const require = createRequire(import.meta.url)
 const govukRoot = path.dirname(require.resolve('govuk-frontend/package.json'))
@@ -31,6 +32,10 @@ export type PageContext = {
   demo: boolean
   navigation: Navigation
   currentPath: string
+  /** The family's own view: the page's language, its translator, and the signed-in family member. */
+  language: Language
+  t: Translate
+  familyUser: { name: string; young: boolean } | null
 }
 
 export function createViewEnvironment(): nunjucks.Environment {
@@ -40,6 +45,9 @@ export function createViewEnvironment(): nunjucks.Environment {
   )
   env.addFilter('dateTime', (value: Date | string | null | undefined) => formatDateTime(value))
   env.addFilter('date', (value: Date | string | null | undefined) => formatDate(value))
+  // Family pages: dates in the page's language ({{ meeting.startsAt | dateIn(language) }}).
+  env.addFilter('dateIn', (value: Date | string | null | undefined, language: Language) => formatDateIn(language, value))
+  env.addFilter('dateTimeIn', (value: Date | string | null | undefined, language: Language) => formatDateTimeIn(language, value))
   return env
 }
 

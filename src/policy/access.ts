@@ -13,6 +13,12 @@ export type AccessRequest = {
   recordType?: string
   recordId?: string | null
   purpose?: string
+  /** The episode the record belongs to, when the relationship does not already say (it usually does). */
+  episodeId?: string
+}
+
+function episodeOf(request: AccessRequest): string | null {
+  return request.episodeId ?? request.resource.relationship?.episodeId ?? null
 }
 
 /**
@@ -50,6 +56,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
           recordType: request.recordType ?? null,
           recordId: request.recordId ?? null,
           purpose: request.purpose ?? null,
+          episodeId: episodeOf(request),
           details: { reason },
         },
         clock.now(),
@@ -79,6 +86,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
             recordType: request.recordType ?? null,
             recordId: note.recordId ?? request.recordId ?? null,
             purpose: request.purpose ?? null,
+            episodeId: episodeOf(request),
             ...(note.details ? { details: note.details } : {}),
           },
           clock.now(),
@@ -124,6 +132,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
         recordType: request.recordType ?? null,
         recordId: note.recordId ?? request.recordId ?? null,
         purpose: request.purpose ?? null,
+        episodeId: episodeOf(request),
         ...(note.details ? { details: note.details } : {}),
       },
       clock.now(),

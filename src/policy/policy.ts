@@ -43,7 +43,8 @@ export const ACTIONS = {
     personalData: true,
     record: 'team',
     contributors: true,
-    description: 'Record a referral to children\'s social care or the police',
+    safeguarding: true,
+    description: 'Record a referral to children\'s social care or the police (never blocked by withdrawn consent)',
   },
 
   // Common assessments.
@@ -93,6 +94,13 @@ export const ACTIONS = {
 
   // A practitioner's own work (src/features/my-work).
   'work.list-own': { roles: 'any', personalData: true, description: 'See your own actions, minutes, reviews, meetings and invitations' },
+
+  // The family's own view (src/features/family*): practitioners invite; family members act only on their own family.
+  'family-access.manage': { roles: 'any', personalData: true, record: 'team', description: 'Invite family members to the family\'s own view, or end their access' },
+  'family.view': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: see our team, plan, meetings, minutes, story, scores, consent and who has looked' },
+  'family.contribute': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: add agenda items, views and scores; mark our own actions done or comment' },
+  'family.consent': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: withdraw consent to share with an agency' },
+  'family.account': { roles: 'any', audience: 'family', personalData: true, description: 'Family: our own account, language and signed-in devices' },
 } as const satisfies Record<
   string,
   {
@@ -100,9 +108,13 @@ export const ACTIONS = {
     personalData: boolean
     description: string
     /** Record-level rule: the actor needs this relationship to the record (established by the service). */
-    record?: 'team' | 'team-or-creator' | 'manager'
+    record?: 'team' | 'team-or-creator' | 'manager' | 'family'
     /** Whether an assessment contributor (a member limited to named elements) counts as on the team. */
     contributors?: boolean
+    /** Family actions: only a signed-in family member may do them, and no family member may do anything else. */
+    audience?: 'family'
+    /** A safeguarding action: never blocked by consent the family withdrew (2024 information-sharing advice). */
+    safeguarding?: boolean
   }
 >
 
@@ -121,6 +133,12 @@ export type RecordRelationship = Readonly<{
   createdByActor?: boolean
   /** Manages an agency the responsible practitioner works for (the assessor; for a closure, the lead professional). */
   managesAssessor?: boolean
+  /** The family withdrew consent to share with the agency the practitioner is on the team for. */
+  agencyConsentWithdrawn?: boolean
+  /** A family account linked to this episode now (family actions). */
+  familyMember?: boolean
+  /** The episode the record belongs to: the audit event carries it, so the family can see who has looked. */
+  episodeId?: string
 }>
 
 /** What the operation touches: always the authority that owns it, and the user it belongs to where relevant. */
@@ -146,7 +164,13 @@ function decideUnsafe(actor: Actor, action: Action, resource: Resource): Decisio
   if (actor.kind === 'anonymous') return { allowed: false, reason: 'not signed in' }
   if (actor.authorityId !== resource.authorityId) return { allowed: false, reason: 'another authority' }
   if (actor.kind === 'system') return ALLOW
-  const rule = ACTIONS[action]
+  const rule: ActionRule = ACTIONS[action]
+  if (actor.kind === 'family') {
+    if (rule.audience !== 'family') return { allowed: false, reason: 'not open to family members' }
+    if (rule.record === 'family') return resource.relationship?.familyMember === true ? ALLOW : { allowed: false, reason: 'not this family\'s record' }
+    return ALLOW
+  }
+  if (rule.audience === 'family') return { allowed: false, reason: 'only for family members' }
   if (action === 'account.self' || action === 'api-token.manage-own') {
     return resource.ownerUserId === actor.userId ? ALLOW : { allowed: false, reason: 'not your account' }
   }
@@ -154,21 +178,34 @@ function decideUnsafe(actor: Actor, action: Action, resource: Resource): Decisio
     const permitted: readonly Role[] = rule.roles
     if (!permitted.some(role => actor.roles.has(role))) return { allowed: false, reason: `needs role ${permitted.join(' or ')}` }
   }
-  return 'record' in rule ? decideRecord(actor.roles, rule, resource.relationship) : ALLOW
+  return rule.record ? decideRecord(actor.roles, rule, rule.record, resource.relationship) : ALLOW
+}
+
+type ActionRule = {
+  roles: readonly Role[] | 'any'
+  record?: 'team' | 'team-or-creator' | 'manager' | 'family'
+  contributors?: boolean
+  audience?: 'family'
+  safeguarding?: boolean
 }
 
 function decideRecord(
   roles: ReadonlySet<Role>,
-  rule: { record: 'team' | 'team-or-creator' | 'manager'; contributors?: boolean },
+  rule: ActionRule,
+  record: 'team' | 'team-or-creator' | 'manager' | 'family',
   relationship: RecordRelationship | undefined,
 ): Decision {
   if (!relationship) return { allowed: false, reason: 'relationship to the record not established' }
-  if (rule.record === 'manager') {
+  if (record === 'family') return { allowed: false, reason: 'only for family members' }
+  if (relationship.agencyConsentWithdrawn && rule.safeguarding !== true && !SEES_ALL_RECORDS.some(role => roles.has(role))) {
+    return { allowed: false, reason: 'the family withdrew consent to share with your agency' }
+  }
+  if (record === 'manager') {
     return relationship.managesAssessor ? ALLOW : { allowed: false, reason: 'not the manager of this assessor' }
   }
   if (SEES_ALL_RECORDS.some(role => roles.has(role))) return ALLOW
   if (relationship.onTeam && (!relationship.contributorOnly || rule.contributors === true)) return ALLOW
-  if (rule.record === 'team-or-creator' && relationship.createdByActor) return ALLOW
+  if (record === 'team-or-creator' && relationship.createdByActor) return ALLOW
   return { allowed: false, reason: relationship.onTeam ? 'contributors may not do this' : 'not on the team' }
 }
 

@@ -5,6 +5,8 @@ import type { Role } from '../../src/db/schema.ts'
 import type { TestApp } from './build-test-app.ts'
 import { Browser } from './build-test-app.ts'
 import { installShippedTemplates } from '../../src/features/assessments/templates.service.ts'
+import { startFamilySession } from '../../src/features/family-auth/family-session.ts'
+import { cookieNames } from '../../src/plugins/session.ts'
 
 // Builders write fixtures straight into the database (as the owner role: they are set-up, not behaviour under test).
 
@@ -87,5 +89,15 @@ export async function signIn(t: TestApp, user: TestUser, browser = new Browser(t
     const second = await browser.post(location, { code: totpCode(user.totpSecret, t.clock.now()) })
     if (second.statusCode !== 303) throw new Error(`second factor failed with ${second.statusCode}`)
   }
+  return browser
+}
+
+/**
+ * Signs a family account in without the one-time code (set-up for tests of the family's pages; the code itself is
+ * tested in src/features/family-auth): starts a real family session and gives the browser its cookie.
+ */
+export async function signInFamily(t: TestApp, account: { authorityId: string; accountId: string }, browser = new Browser(t.app)): Promise<Browser> {
+  const { secret } = await startFamilySession(t.database.db, t.clock, account, { deviceLabel: 'Test browser', ip: '127.0.0.1' })
+  browser.cookies.set(cookieNames(t.config).family, secret)
   return browser
 }

@@ -47,6 +47,8 @@ export type AuthorityWorld = {
   familyMemberId: string
   leadId: string
   handoverId: string
+  /** The family's own view: an active family account (the family member above, a parent) linked to the episode. */
+  familyAccountId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -171,6 +173,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.leadId
       case 'handoverId':
         return world.handoverId
+      case 'accountId':
+        return world.familyAccountId
       case 'subject':
         return world.episodeChildId
       case 'token':
@@ -302,7 +306,16 @@ async function buildTeamRecords(t: TestApp, authorityId: string, episodeId: stri
     .insertInto('leadHandovers')
     .values({ authorityId, id: handoverId, episodeId, leadProfessionalId: leadId, scope: 'whole_family', fromUserId: leadUserId, toUserId: otherUserId, note: `${marker} handover note`, familyPreference: null, requestedByUserId: leadUserId, requestedAt: now, status: 'declined', respondedAt: now, responseNote: `${marker} declined` })
     .execute()
-  return { familyMemberId, leadId, handoverId }
+  const familyAccountId = uuidv7()
+  await db
+    .insertInto('familyAccounts')
+    .values({ authorityId, id: familyAccountId, name: `${marker} Parent`, email: `parent.${marker.toLowerCase()}@example.org`, mobile: null, preferredChannel: 'email', kind: 'parent_carer', personId: null, status: 'active', invitedByUserId: leadUserId, invitedAt: now, firstSignedInAt: now, lastSignedInAt: now, revokedAt: null, revokedByUserId: null })
+    .execute()
+  await db
+    .insertInto('familyAccountEpisodes')
+    .values({ authorityId, accountId: familyAccountId, episodeId, familyTeamMemberId: familyMemberId, grantedByUserId: leadUserId, grantedAt: now, revokedAt: null, revokedByUserId: null })
+    .execute()
+  return { familyMemberId, leadId, handoverId, familyAccountId }
 }
 
 /** A completed review of the episode (decision: continue) with one Distance Travelled score for the child. */

@@ -20,15 +20,28 @@ export async function findEpisodeRelationship(
   userId: string,
 ): Promise<RecordRelationship> {
   const member = await db
-    .selectFrom('episodeMembers')
-    .select('role')
-    .where('authorityId', '=', authorityId)
-    .where('episodeId', '=', episodeId)
-    .where('userId', '=', userId)
-    .where('leftAt', 'is', null)
+    .selectFrom('episodeMembers as m')
+    .select(eb => [
+      'm.role',
+      eb
+        .exists(
+          eb
+            .selectFrom('consentAgencyWithdrawals as w')
+            .select('w.id')
+            .whereRef('w.authorityId', '=', 'm.authorityId')
+            .whereRef('w.episodeId', '=', 'm.episodeId')
+            .whereRef('w.agencyId', '=', 'm.agencyId')
+            .where('w.endedAt', 'is', null),
+        )
+        .as('withdrawn'),
+    ])
+    .where('m.authorityId', '=', authorityId)
+    .where('m.episodeId', '=', episodeId)
+    .where('m.userId', '=', userId)
+    .where('m.leftAt', 'is', null)
     .executeTakeFirst()
-  if (!member) return { onTeam: false }
-  return { onTeam: true, contributorOnly: member.role === 'contributor' }
+  if (!member) return { onTeam: false, episodeId }
+  return { onTeam: true, contributorOnly: member.role === 'contributor', agencyConsentWithdrawn: member.withdrawn === true, episodeId }
 }
 
 // ---- people to start an episode for ------------------------------------------------------------------------------

@@ -138,8 +138,8 @@ for (const kind of databaseKinds()) {
       assert.match(page.body, /I think this child is at risk of significant harm/)
       assert.match(load(page.body)('.govuk-task-list').text(), /Cannot start yet/)
       assert.match(page.body, /Call 999 if a child is in immediate danger/)
-      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, owner.id), { onTeam: true, contributorOnly: false })
-      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, outsider.id), { onTeam: false })
+      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, owner.id), { onTeam: true, contributorOnly: false, agencyConsentWithdrawn: false, episodeId: familyEpisode })
+      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, outsider.id), { onTeam: false, episodeId: familyEpisode })
     })
 
     it('gives each episode its own reference, also when started at the same moment', async () => {

@@ -93,13 +93,13 @@ export async function personRelationship(db: Db, authorityId: string, personId: 
     with memberships as (
       select m.role from episode_people ep
         join episode_members m on m.authority_id = ep.authority_id and m.episode_id = ep.episode_id
-       where ep.authority_id = ${authorityId} and ep.person_id = ${personId} and m.user_id = ${userId} and m.left_at is null
+       where ep.authority_id = ${authorityId} and ep.person_id = ${personId} and m.user_id = ${userId} and m.left_at is null and ${notWithdrawn}
       union all
       select m.role from household_members hm
         join episodes e on e.authority_id = hm.authority_id and e.household_id = hm.household_id
         join episode_members m on m.authority_id = e.authority_id and m.episode_id = e.id
        where hm.authority_id = ${authorityId} and hm.person_id = ${personId} and hm.left_at is null
-         and m.user_id = ${userId} and m.left_at is null
+         and m.user_id = ${userId} and m.left_at is null and ${notWithdrawn}
     )
     select exists(select 1 from memberships) as member,
            exists(select 1 from memberships where role <> 'contributor') as full_member,
@@ -112,6 +112,11 @@ export async function personRelationship(db: Db, authorityId: string, personId: 
     createdByActor: found?.creator === true,
   }
 }
+
+/** A membership counts only while the family has not withdrawn consent to share with the member's agency. */
+const notWithdrawn = sql`not exists (
+  select 1 from consent_agency_withdrawals w
+   where w.authority_id = m.authority_id and w.episode_id = m.episode_id and w.agency_id = m.agency_id and w.ended_at is null)`
 
 // ---- the duplicate search --------------------------------------------------------------------------------------
 
@@ -270,13 +275,13 @@ export async function householdRelationship(db: Db, authorityId: string, househo
     with memberships as (
       select m.role from episodes e
         join episode_members m on m.authority_id = e.authority_id and m.episode_id = e.id
-       where e.authority_id = ${authorityId} and e.household_id = ${householdId} and m.user_id = ${userId} and m.left_at is null
+       where e.authority_id = ${authorityId} and e.household_id = ${householdId} and m.user_id = ${userId} and m.left_at is null and ${notWithdrawn}
       union all
       select m.role from household_members hm
         join episode_people ep on ep.authority_id = hm.authority_id and ep.person_id = hm.person_id
         join episode_members m on m.authority_id = ep.authority_id and m.episode_id = ep.episode_id
        where hm.authority_id = ${authorityId} and hm.household_id = ${householdId} and hm.left_at is null
-         and m.user_id = ${userId} and m.left_at is null
+         and m.user_id = ${userId} and m.left_at is null and ${notWithdrawn}
     )
     select exists(select 1 from memberships) as member,
            exists(select 1 from memberships where role <> 'contributor') as full_member,

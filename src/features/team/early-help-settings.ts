@@ -9,6 +9,8 @@ export type EarlyHelpSettings = {
   reviewWeeks: number
   closureApprovalRequired: boolean
   outcomesFramework: OutcomesFrameworkKey
+  /** Young people this age or over may be invited to the family's own view. */
+  youngPersonMinAge: number
   version: number
 }
 
@@ -19,13 +21,14 @@ export const DEFAULT_EARLY_HELP_SETTINGS: EarlyHelpSettings = {
   reviewWeeks: 6,
   closureApprovalRequired: false,
   outcomesFramework: 'every_child_matters',
+  youngPersonMinAge: 12,
   version: 0,
 }
 
 export async function readEarlyHelpSettings(db: Db, authorityId: string): Promise<EarlyHelpSettings> {
   const row = await db
     .selectFrom('earlyHelpSettings')
-    .select(['maxTeamPractitioners', 'noLeadAlertDays', 'minutesDueWorkingDays', 'reviewWeeks', 'closureApprovalRequired', 'outcomesFramework', 'version'])
+    .select(['maxTeamPractitioners', 'noLeadAlertDays', 'minutesDueWorkingDays', 'reviewWeeks', 'closureApprovalRequired', 'outcomesFramework', 'youngPersonMinAge', 'version'])
     .where('authorityId', '=', authorityId)
     .executeTakeFirst()
   if (row) return row
