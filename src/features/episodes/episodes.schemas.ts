@@ -28,6 +28,8 @@ export type ReferralInput = {
   referredTo: (typeof REFERRED_TO)[number]
   concern: string
   referredAt: Date
+  /** False when only the day was given: the referral is then taken as made at midday, or now if that is later today. */
+  timeGiven?: boolean
   method: (typeof REFERRAL_METHODS)[number]
   reference: string | null
   spokeTo: string | null
@@ -195,6 +197,7 @@ export const referralForm = z
       referredTo: form.referredTo,
       concern: form.concern,
       referredAt: at,
+      timeGiven: time !== null,
       method: form.method,
       reference: form.reference,
       spokeTo: form.spokeTo,

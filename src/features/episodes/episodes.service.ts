@@ -343,10 +343,14 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
       'episode.refer-safeguarding',
       episodeId,
       async (trx, episode, note, actor) => {
-        if (input.referredAt.getTime() > clock.now().getTime() + 5 * 60_000) {
+        const now = clock.now()
+        // A referral made earlier today with no time given would otherwise be "midday": take it as made now.
+        const { timeGiven, ...referral } = input
+        if (timeGiven === false && referral.referredAt.getTime() > now.getTime() && isoDay(referral.referredAt) === isoDay(now)) referral.referredAt = now
+        if (referral.referredAt.getTime() > now.getTime() + 5 * 60_000) {
           throw new DomainRuleError('The date and time of the referral must be now or in the past', 'referredOn-day')
         }
-        await repository.insertReferral(trx, { authorityId: actor.authorityId, id, episodeId: episode.id, ...input, recordedByUserId: actor.userId, recordedAt: clock.now() })
+        await repository.insertReferral(trx, { authorityId: actor.authorityId, id, episodeId: episode.id, ...referral, recordedByUserId: actor.userId, recordedAt: now })
         // A checklist that concluded "safeguarding referral" was waiting for this referral: early help ends here.
         const checklist = await repository.findChecklist(trx, actor.authorityId, episode.id)
         const ends = checklist?.outcome === 'safeguarding_referral' && episode.status !== 'closed'
