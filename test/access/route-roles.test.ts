@@ -10,8 +10,14 @@ import { buildAuthorityWorld, fillRoute, type AuthorityWorld } from '../helpers/
 // Function-level access (ASVS 8.2.1) for every route × every role: who may use it, who is refused, and that every
 // refusal of a signed-in user is audited. A route missing from RULES fails the test, so new routes must be placed.
 
-type Who = 'public' | 'signed-in' | Role
+// 'family': the family's own view — a signed-in family member only; anyone else (every practitioner role included) is
+// sent to the family sign-in page. Which family may see which record is proven in test/access/family-routes.test.ts.
+type Who = 'public' | 'signed-in' | 'family' | Role
 const RULES: Array<[RegExp, Who]> = [
+  // The family's own view: help pages and signing in are public; the practitioner's invitation pages are team records.
+  [/^\/family\/(sign-in|sign-in\/code|language|help|help\/words|help\/:topic)$/, 'public'],
+  [/^\/episodes\/:episodeId\/family-access(\/|$)/, 'coordinator'],
+  [/^\/family(\/|$)/, 'family'],
   [/^\/(health|accessibility|privacy)$/, 'public'],
   [/^\/(setup|sign-in|sign-in\/second-factor|sign-in\/set-up-second-factor|sign-out|forgot-password)$/, 'public'],
   [/^\/(reset-password|accept-invitation)\/:token$/, 'public'],
@@ -109,8 +115,20 @@ for (const kind of databaseKinds()) {
           if (route.url.startsWith('/api/')) assert.equal(anonymous.statusCode, 401, `anonymous ${route.method} ${route.url}`)
           else {
             assert.equal(anonymous.statusCode, 303, `anonymous ${route.method} ${route.url}`)
-            assert.match(String(anonymous.headers.location), /^\/sign-in/, `anonymous ${route.method} ${route.url}`)
+            assert.match(String(anonymous.headers.location), who === 'family' ? /^\/family\/sign-in/ : /^\/sign-in/, `anonymous ${route.method} ${route.url}`)
           }
+        }
+        if (who === 'family') {
+          // A practitioner's session never opens a family page, whatever the role.
+          for (const role of ROLES) {
+            const browser = browsers.get(role)
+            assert.ok(browser)
+            const response = await send(browser, route.method, url)
+            cases++
+            assert.equal(response.statusCode, 303, `${role} ${route.method} ${route.url}`)
+            assert.match(String(response.headers.location), /^\/family\/sign-in/, `${role} ${route.method} ${route.url}`)
+          }
+          continue
         }
         for (const role of ROLES) {
           const browser = browsers.get(role)
