@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import nunjucks from 'nunjucks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { formatDateIn, formatDateTimeIn, type Language, type Translate } from '../lib/i18n.ts'
+import { linkJargon } from '../features/family-help/jargon.ts'
 
 const require = createRequire(import.meta.url)
 const govukRoot = path.dirname(require.resolve('govuk-frontend/package.json'))
@@ -48,6 +49,8 @@ export function createViewEnvironment(): nunjucks.Environment {
   // Family pages: dates in the page's language ({{ meeting.startsAt | dateIn(language) }}).
   env.addFilter('dateIn', (value: Date | string | null | undefined, language: Language) => formatDateIn(language, value))
   env.addFilter('dateTimeIn', (value: Date | string | null | undefined, language: Language) => formatDateTimeIn(language, value))
+  // Family pages: free text escaped, with the glossary's words linked ({{ action.what | jargon(language) }}).
+  env.addFilter('jargon', (value: unknown, language: Language) => new nunjucks.runtime.SafeString(linkJargon(value, language)))
   return env
 }
 
