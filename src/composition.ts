@@ -22,6 +22,7 @@ import { createPlanService } from './features/plans/plans.service.ts'
 import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
+import { createFamilyHelpService } from './features/family-help/family-help.service.ts'
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
@@ -46,8 +47,9 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const records = createRecordsService({ ...deps, access })
   const meetings = createMeetingService({ ...deps, access })
   const team = createTeamService({ ...deps, access })
+  const familyHelp = createFamilyHelpService({ ...deps, access })
   const myWork = createMyWorkService({ ...deps, access })
-  return { myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  return { familyHelp, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -233,6 +233,10 @@ export const paths = {
     helpTopic: (topic: string) => `/family/help/${encodeURIComponent(topic)}`,
     glossary: () => '/family/help/words',
     myViews: (episodeId: string) => `/family/episodes/${episodeId}/my-views`,
+    /** What the family's young people chose to share with their parents and carers. */
+    sharedViews: (episodeId: string) => `/family/episodes/${episodeId}/young-peoples-views`,
+    /** Practitioner side: the young people's views, for the team. */
+    teamViews: (episodeId: string) => `/episodes/${episodeId}/young-peoples-views`,
   },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
