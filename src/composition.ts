@@ -24,6 +24,7 @@ import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
 import { createFamilyHelpService } from './features/family-help/family-help.service.ts'
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
+import { createFamilyPageService } from './features/family-pages/family-pages.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -49,7 +50,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const team = createTeamService({ ...deps, access })
   const familyHelp = createFamilyHelpService({ ...deps, access })
   const myWork = createMyWorkService({ ...deps, access })
-  return { familyHelp, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  const familyPages = createFamilyPageService({ ...deps, access })
+  return { familyHelp, familyPages, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

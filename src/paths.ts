@@ -221,6 +221,7 @@ export const paths = {
     meetingCalendar: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/calendar.ics`,
     agendaItem: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/agenda`,
     whatIWantToSay: (episodeId: string, meetingId: string) => `/family/episodes/${episodeId}/meetings/${meetingId}/what-i-want-to-say`,
+    askForSupporter: (episodeId: string) => `/family/episodes/${episodeId}/team/ask-for-a-supporter`,
     // the family's records (family-records)
     story: (episodeId: string) => `/family/episodes/${episodeId}/story`,
     scores: (episodeId: string) => `/family/episodes/${episodeId}/scores`,

@@ -230,6 +230,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
         summaryRows: meetingSummaryRows(detail),
         inviteeRows: inviteeRows(detail),
         agenda: agendaView(detail),
+        familyBeforeMeeting: detail.familyBeforeMeeting,
         agendaAction: open && meeting.status === 'scheduled' ? paths.meetings.agenda(summary.id, meeting.id) : null,
         raisedByItems: [
           { value: 'me', text: 'Me', checked: values.raisedBy !== undefined ? values.raisedBy === 'me' : true },

@@ -19,6 +19,7 @@ import { ENGLAND_AND_WALES_BANK_HOLIDAYS, SHIPPED_BANK_HOLIDAYS_UNTIL } from './
 import { buildCalendar, calendarContentType, type CalendarMethod } from './ics.ts'
 import { lateMinutesMessage, loadBankHolidays, minutesDueOn } from './meetings-due.ts'
 import * as repository from './meetings.repository.ts'
+import { listBeforeMeetingViewsForTeam, type BeforeMeetingViewForTeam } from '../family-pages/family-pages.repository.ts'
 import type { AgendaInput, AttendanceInput, CancelInput, EditMeetingInput, MinutesActionInput, MinutesInput, ScheduleInput } from './meetings.schemas.ts'
 import { ukDateTimeToInstant, ukTimeOf, workingDaysAfter } from './working-days.ts'
 
@@ -46,6 +47,8 @@ export type MeetingDetail = {
   lateMessage: string | null
   actorIsChair: boolean
   actorUserId: string
+  /** What family members wrote before the meeting in their own view (src/features/family-pages). */
+  familyBeforeMeeting: BeforeMeetingViewForTeam[]
 }
 
 export const PURPOSE_NAMES = { first_team_meeting: 'First team meeting', team_meeting: 'Team meeting', review: 'Review meeting' } as const
@@ -160,6 +163,7 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
       lateMessage: late && minutes ? lateMinutesMessage(meeting.startsAt, String(minutes.dueOn), today) : null,
       actorIsChair: meeting.chairUserId === actor.userId,
       actorUserId: actor.userId,
+      familyBeforeMeeting: await listBeforeMeetingViewsForTeam(trx, authorityId, meeting.id),
     }
   }
 
