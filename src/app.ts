@@ -41,6 +41,7 @@ import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
 import { registerTeamRoutes } from './features/team/team.routes.ts'
+import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.routes.ts'
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
 import { registerFamilyHelpRoutes } from './features/family-help/family-help.routes.ts'
 import { registerApi } from './api/api.ts'
@@ -261,6 +262,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerReviewRoutes(app, services)
   registerRecordsRoutes(app, services)
   registerTeamRoutes(app, services)
+  registerFamilyAuthRoutes(app, services)
   registerFamilyPageRoutes(app, services)
   registerFamilyHelpRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })

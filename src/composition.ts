@@ -22,6 +22,7 @@ import { createPlanService } from './features/plans/plans.service.ts'
 import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
+import { createFamilyAuthService } from './features/family-auth/family-auth.service.ts'
 import { createFamilyHelpService } from './features/family-help/family-help.service.ts'
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
 import { createFamilyPageService } from './features/family-pages/family-pages.service.ts'
@@ -48,10 +49,11 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const records = createRecordsService({ ...deps, access })
   const meetings = createMeetingService({ ...deps, access })
   const team = createTeamService({ ...deps, access })
+  const familyAuth = createFamilyAuthService({ ...deps, access })
   const familyHelp = createFamilyHelpService({ ...deps, access })
   const myWork = createMyWorkService({ ...deps, access })
   const familyPages = createFamilyPageService({ ...deps, access })
-  return { familyHelp, familyPages, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  return { familyHelp, familyAuth, familyPages, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>
