@@ -293,3 +293,47 @@ for (const kind of databaseKinds()) {
     })
   })
 }
+
+for (const kind of databaseKinds()) {
+  describe(`the family's forms under hostile input (${kind})`, () => {
+    let t: TestApp
+    let world: AuthorityWorld
+    let family: Browser
+    before(async () => {
+      t = await buildTestApp(kind)
+      world = await buildAuthorityWorld(t, 'Fuzzton')
+      family = await signInFamily(t, { authorityId: world.authorityId, accountId: world.familyAccountId })
+      await family.get(paths.family.episode(world.episodeId))
+    })
+    after(() => t.close())
+
+    it('answers every nasty form with a page, never a 500, and changes nothing', async () => {
+      const before = await sql<{ count: number }>`select (select count(*) from agenda_items) + (select count(*) from family_views) + (select count(*) from plan_action_updates) + (select count(*) from outbox) as count`.execute(t.database.db)
+      const nasty = ['\u0000', '\ud800', 'x'.repeat(20_000), "'; drop table meetings; --", '<script>alert(1)</script>', '-1', '1e309', '99999999999999999999']
+      const targets = [
+        paths.family.askForSupporter(world.episodeId),
+        paths.family.action(world.episodeId, world.planActionId),
+        paths.family.agendaItem(world.episodeId, world.meetingId),
+        paths.family.whatIWantToSay(world.episodeId, world.meetingId),
+      ]
+      const fields = ['kind', 'supporterName', 'contact', 'why', 'intent', 'comment', 'version', 'text', 'goingWell', 'worrying', 'wouldLike', 'extra']
+      for (const url of targets) {
+        for (const value of nasty) {
+          for (const field of fields) {
+            const response = await family.post(url, { [field]: [value, value] })
+            assert.ok(response.statusCode < 500, `${url} ${field}=${JSON.stringify(value.slice(0, 20))} answered ${response.statusCode}`)
+            assert.ok(response.statusCode !== 303, `${url} ${field} was accepted`)
+          }
+        }
+      }
+      const after = await sql<{ count: number }>`select (select count(*) from agenda_items) + (select count(*) from family_views) + (select count(*) from plan_action_updates) + (select count(*) from outbox) as count`.execute(t.database.db)
+      assert.equal(Number(after.rows[0]?.count), Number(before.rows[0]?.count))
+      for (const id of ['not-a-uuid', '00000000-0000-0000-0000-000000000000', 'x'.repeat(150)]) {
+        for (const url of [paths.family.episode(id), paths.family.action(world.episodeId, id), paths.family.meetingCalendar(world.episodeId, id), paths.family.whatIWantToSay(world.episodeId, id)]) {
+          const response = await family.get(url)
+          assert.ok([403, 404].includes(response.statusCode), `${url} answered ${response.statusCode}`)
+        }
+      }
+    })
+  })
+}
