@@ -44,6 +44,7 @@ import { registerTeamRoutes } from './features/team/team.routes.ts'
 import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.routes.ts'
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
 import { registerFamilyHelpRoutes } from './features/family-help/family-help.routes.ts'
+import { registerFamilyRecordRoutes } from './features/family-records/family-records.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -265,6 +266,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerFamilyAuthRoutes(app, services)
   registerFamilyPageRoutes(app, services)
   registerFamilyHelpRoutes(app, services)
+  registerFamilyRecordRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

@@ -229,6 +229,8 @@ export const paths = {
     consent: (episodeId: string) => `/family/episodes/${episodeId}/consent`,
     withdraw: (episodeId: string, agencyId: string) => `/family/episodes/${episodeId}/consent/agencies/${agencyId}/withdraw`,
     whoHasLooked: (episodeId: string) => `/family/episodes/${episodeId}/who-has-looked`,
+    /** A document marked for the family, from "our story so far". */
+    document: (episodeId: string, documentId: string) => `/family/episodes/${episodeId}/story/documents/${documentId}`,
     // help and a young person's own views (family-help)
     help: () => '/family/help',
     helpTopic: (topic: string) => `/family/help/${encodeURIComponent(topic)}`,

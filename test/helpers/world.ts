@@ -39,6 +39,8 @@ export type AuthorityWorld = {
   planActionId: string
   /** Records (src/features/records): a document on that episode, uploaded by superUser, visible to the team. */
   documentId: string
+  /** The family's records (src/features/family-records): a document on that episode marked for the family. */
+  familyDocumentId: string
   /** Meetings (src/features/meetings): a scheduled meeting of that episode (superUser invited), an agenda item and its minutes record. */
   meetingId: string
   /** Reviews (src/features/reviews): a completed review of that episode, recorded by superUser, with one score. */
@@ -116,9 +118,10 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
     .execute()
   const plan = await buildPlanRecords(t, authorityId, episodeId, ownerId, marker)
   const documentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker)
+  const familyDocumentId = await buildDocumentRecord(t, authorityId, episodeId, ownerId, agencyId, marker, 'family')
   const meetingId = await buildMeetingRecords(t, authorityId, episodeId, ownerId, marker)
   const reviewId = await buildReviewRecord(t, authorityId, episodeId, ownerId, childId, marker)
-  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, meetingId, reviewId }
+  return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, familyDocumentId, meetingId, reviewId }
 }
 
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
@@ -163,6 +166,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return '1'
       case 'documentId':
         return world.documentId
+      case 'familyDocumentId':
+        return world.familyDocumentId
       case 'meetingId':
         return world.meetingId
       case 'reviewId':
@@ -277,12 +282,12 @@ async function buildMeetingRecords(t: TestApp, authorityId: string, episodeId: s
   return id
 }
 
-async function buildDocumentRecord(t: TestApp, authorityId: string, episodeId: string, uploaderId: string, agencyId: string, marker: string) {
+async function buildDocumentRecord(t: TestApp, authorityId: string, episodeId: string, uploaderId: string, agencyId: string, marker: string, visibility: 'team' | 'family' = 'team') {
   const id = uuidv7()
   const content = Buffer.from(`%PDF-1.4\n% ${marker} letter\n%%EOF\n`)
   await t.database.db
     .insertInto('documents')
-    .values({ authorityId, id, episodeId, title: `${marker} letter`, kind: 'letter', fileName: `${marker}-letter.pdf`, mediaType: 'application/pdf', sizeBytes: content.length, sha256: 'test', visibility: 'team', storage: 'database', content, scanStatus: 'not_scanned', uploadedByUserId: uploaderId, uploadedByAgencyId: agencyId, uploadedAt: new Date() })
+    .values({ authorityId, id, episodeId, title: `${marker} ${visibility === 'family' ? 'family leaflet' : 'letter'}`, kind: 'letter', fileName: `${marker}-${visibility === 'family' ? 'leaflet' : 'letter'}.pdf`, mediaType: 'application/pdf', sizeBytes: content.length, sha256: 'test', visibility, storage: 'database', content, scanStatus: 'not_scanned', uploadedByUserId: uploaderId, uploadedByAgencyId: agencyId, uploadedAt: new Date() })
     .execute()
   return id
 }
