@@ -182,6 +182,8 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.familyAccountId
       case 'subject':
         return world.episodeChildId
+      case 'topic':
+        return 'meetings'
       case 'token':
         return newSecret()
       default:
