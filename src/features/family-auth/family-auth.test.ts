@@ -212,6 +212,8 @@ for (const kind of databaseKinds()) {
 
     it('the lead invites a young person by text in Welsh; the text and the code go to the outbox; they sign in in Welsh', async () => {
       const memberId = await addFamilyMember(`${world.marker}Teen`, '2010-01-01')
+      const teamPage = await lead.get(`/episodes/${world.episodeId}/team`)
+      assert.match(teamPage.body, new RegExp(`href="/episodes/${world.episodeId}/family-access"`), 'the team page links to family access')
       const access = await lead.get(`/episodes/${world.episodeId}/family-access`)
       assert.equal(access.statusCode, 200)
       assert.match(access.body, /Codeford Parent/)
