@@ -107,6 +107,8 @@ for (const kind of databaseKinds()) {
 
       // The team reads them, shared or not.
       const practitioner = await signIn(t, world.superUser)
+      const teamPage = await practitioner.get(`/episodes/${world.episodeId}/team`)
+      assert.ok(teamPage.body.includes(`href="/episodes/${world.episodeId}/young-peoples-views"`), 'the team page links to the young people\'s views')
       const team = await practitioner.get(`/episodes/${world.episodeId}/young-peoples-views`)
       assert.equal(team.statusCode, 200)
       assert.match(team.body, /Secret worry about school/)
