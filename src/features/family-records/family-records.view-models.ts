@@ -39,7 +39,7 @@ export function consentMethodText(t: Translate, method: string): string {
 
 export type ScoreFormSection = {
   heading: string
-  fields: { name: string; label: string; items: { value: string; text: string; checked?: boolean; selected?: boolean }[]; error?: { text: string } }[]
+  fields: { name: string; label: string; hint: string | null; items: { value: string; text: string; checked?: boolean; selected?: boolean }[]; error?: { text: string } }[]
 }
 
 /** The "add how things are now" form, grouped by area of life and child: a select (0 to 10) or red/amber/green radios. */
@@ -56,14 +56,11 @@ export function scoreFormSections(t: Translate, fields: readonly ScoreField[], y
     const items = young
       ? CHILD_SCORES.map(score => ({ value: score, text: t(CHILD_SCORE_WORDS[score]), checked: chosen === score }))
       : [
-          { value: '', text: t('Skip this one'), selected: chosen === '' },
-          ...ADULT_SCORES.map(score => ({
-            value: score,
-            text: score === '0' ? t('0 – things are very hard') : score === '10' ? t('10 – things are going very well') : score,
-            selected: chosen === score,
-          })),
+          // Short options: the hint says what 0 and 10 mean (one sentence a select, easy to read and to hear).
+          { value: '', text: t('Not now'), selected: chosen === '' },
+          ...ADULT_SCORES.map(score => ({ value: score, text: score, selected: chosen === score })),
         ]
-    section.fields.push({ name: field.name, label: field.elementTitle, items, error: fieldErrors[field.name] })
+    section.fields.push({ name: field.name, label: field.elementTitle, hint: young ? null : t('0 is very hard. 10 is very good.'), items, error: fieldErrors[field.name] })
   }
   return sections
 }
