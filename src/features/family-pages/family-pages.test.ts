@@ -218,6 +218,8 @@ for (const kind of databaseKinds()) {
       const teamPage = await practitioner.get(paths.meetings.show(world.episodeId, world.meetingId))
       assert.equal(teamPage.statusCode, 200)
       assert.match(load(teamPage.body)('main').text(), /Sam is sleeping much better/)
+      const agendaItem = load(teamPage.body)('main li').filter((_i, element) => load(element).text().includes('School transport'))
+      assert.match(agendaItem.text(), /The family’s item/)
     })
 
     it('shows minutes only once circulated, and says plainly when they are late', async () => {

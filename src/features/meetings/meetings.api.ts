@@ -35,7 +35,7 @@ function meetingView(detail: MeetingDetail): z.input<typeof meetingSchema> {
     minuteTakerUserId: meeting.minuteTakerUserId,
     calendar: { uid: meeting.icsUid, sequence: meeting.icsSequence },
     invitees: detail.invitees.map(invitee => ({ id: invitee.id, userId: invitee.userId, familyTeamMemberId: invitee.familyTeamMemberId, name: invitee.name, attendance: invitee.attendance })),
-    agenda: detail.agenda.map(item => ({ id: item.id, text: item.text, addedBy: item.addedByName, fromFamily: item.addedByFamilyTeamMemberId !== null, addedAt: item.addedAt.toISOString() })),
+    agenda: detail.agenda.map(item => ({ id: item.id, text: item.text, addedBy: item.addedByName, fromFamily: item.addedByFamilyTeamMemberId !== null || item.addedByFamilyAccountId !== null, addedAt: item.addedAt.toISOString() })),
     minutes: minutes
       ? {
           status: minutes.status,

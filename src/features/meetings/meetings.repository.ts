@@ -68,6 +68,8 @@ export type AgendaItemRecord = {
   addedByFamilyTeamMemberId: string | null
   addedByName: string
   addedAt: Date
+  /** Added by a family member in their own view (src/features/family-pages). */
+  addedByFamilyAccountId: string | null
 }
 
 export type MinutesRecord = {
@@ -222,7 +224,7 @@ export async function setAttendance(db: Db, authorityId: string, meetingId: stri
 export async function listAgendaItems(db: Db, authorityId: string, meetingId: string): Promise<AgendaItemRecord[]> {
   return db
     .selectFrom('agendaItems')
-    .select(['id', 'text', 'addedByUserId', 'addedByFamilyTeamMemberId', 'addedByName', 'addedAt'])
+    .select(['id', 'text', 'addedByUserId', 'addedByFamilyTeamMemberId', 'addedByName', 'addedAt', 'addedByFamilyAccountId'])
     .where('authorityId', '=', authorityId)
     .where('meetingId', '=', meetingId)
     .where('removedAt', 'is', null)

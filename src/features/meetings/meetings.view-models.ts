@@ -94,7 +94,7 @@ export function agendaView(detail: MeetingDetail) {
   return detail.agenda.map(item => ({
     text: item.text,
     by: item.addedByName,
-    fromFamily: item.addedByFamilyTeamMemberId !== null,
+    fromFamily: item.addedByFamilyTeamMemberId !== null || item.addedByFamilyAccountId !== null,
     at: item.addedAt,
   }))
 }
