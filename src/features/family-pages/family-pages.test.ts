@@ -222,6 +222,29 @@ for (const kind of databaseKinds()) {
       assert.match(agendaItem.text(), /The family’s item/)
     })
 
+    it('never shows a parent what a young person wrote before a meeting (the team sees it)', async () => {
+      const youngId = uuidv7()
+      const now = t.clock.now()
+      await db()
+        .insertInto('familyAccounts')
+        .values({ authorityId: world.authorityId, id: youngId, name: 'Famton Young', email: 'young.famton@example.org', mobile: null, preferredChannel: 'email', kind: 'young_person', personId: world.episodeChildId, status: 'active', invitedByUserId: world.superUser.id, invitedAt: now, firstSignedInAt: now, lastSignedInAt: now, revokedAt: null, revokedByUserId: null })
+        .execute()
+      await db().insertInto('familyAccountEpisodes').values({ authorityId: world.authorityId, accountId: youngId, episodeId: world.episodeId, familyTeamMemberId: null, grantedByUserId: world.superUser.id, grantedAt: now, revokedAt: null, revokedByUserId: null }).execute()
+      const young = await signInFamily(t, { authorityId: world.authorityId, accountId: youngId })
+      const page = await young.get(paths.family.meeting(world.episodeId, world.meetingId))
+      assert.equal(page.statusCode, 200)
+      assert.ok(load(page.body)(`a[href="${paths.family.myViews(world.episodeId)}"]`).length > 0, 'a young person has My views in the navigation')
+      const saved = await young.post(paths.family.whatIWantToSay(world.episodeId, world.meetingId), { goingWell: '', worrying: 'Famton young private worry', wouldLike: '', version: '0' })
+      assert.equal(saved.statusCode, 303)
+      for (const url of [paths.family.meeting(world.episodeId, world.meetingId), paths.family.whatIWantToSay(world.episodeId, world.meetingId), paths.family.episode(world.episodeId)]) {
+        const parentPage = await family.get(url)
+        assert.doesNotMatch(parentPage.body, /young private worry/, url)
+      }
+      const practitioner = await signIn(t, world.superUser)
+      const teamPage = await practitioner.get(paths.meetings.show(world.episodeId, world.meetingId))
+      assert.match(load(teamPage.body)('main').text(), /Famton young private worry/)
+    })
+
     it('shows minutes only once circulated, and says plainly when they are late', async () => {
       const url = paths.family.meeting(world.episodeId, pastMeetingId)
       const late = await family.get(url)
