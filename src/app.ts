@@ -41,9 +41,9 @@ import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
 import { registerRecordsRoutes } from './features/records/records.routes.ts'
 import { registerTeamRoutes } from './features/team/team.routes.ts'
+import { registerFamilyHelpRoutes } from './features/family-help/family-help.routes.ts'
 import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.routes.ts'
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
-import { registerFamilyHelpRoutes } from './features/family-help/family-help.routes.ts'
 import { registerFamilyRecordRoutes } from './features/family-records/family-records.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
@@ -263,9 +263,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerReviewRoutes(app, services)
   registerRecordsRoutes(app, services)
   registerTeamRoutes(app, services)
+  registerFamilyHelpRoutes(app, services)
   registerFamilyAuthRoutes(app, services)
   registerFamilyPageRoutes(app, services)
-  registerFamilyHelpRoutes(app, services)
   registerFamilyRecordRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)

@@ -22,8 +22,8 @@ import { createPlanService } from './features/plans/plans.service.ts'
 import { createReviewService } from './features/reviews/reviews.service.ts'
 import { createRecordsService } from './features/records/records.service.ts'
 import { createTeamService } from './features/team/team.service.ts'
-import { createFamilyAuthService } from './features/family-auth/family-auth.service.ts'
 import { createFamilyHelpService } from './features/family-help/family-help.service.ts'
+import { createFamilyAuthService } from './features/family-auth/family-auth.service.ts'
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
 import { createFamilyPageService } from './features/family-pages/family-pages.service.ts'
 import { createFamilyRecordsService } from './features/family-records/family-records.service.ts'
@@ -50,8 +50,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const records = createRecordsService({ ...deps, access })
   const meetings = createMeetingService({ ...deps, access })
   const team = createTeamService({ ...deps, access })
-  const familyAuth = createFamilyAuthService({ ...deps, access })
   const familyHelp = createFamilyHelpService({ ...deps, access })
+  const familyAuth = createFamilyAuthService({ ...deps, access })
   const myWork = createMyWorkService({ ...deps, access })
   const familyPages = createFamilyPageService({ ...deps, access })
   const familyRecords = createFamilyRecordsService({ ...deps, access })

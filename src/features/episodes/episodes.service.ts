@@ -266,8 +266,12 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
     }
   }
 
-  async function view(context: RequestContext, episodeId: string, purpose?: string): Promise<EpisodeDetail> {
-    return withEpisode(context, 'episode.view', episodeId, async (trx, episode, note, actor) => {
+  /**
+   * The episode page. The safeguarding path reads it as 'episode.refer-safeguarding', so a practitioner whose agency
+   * the family stopped sharing with can still reach the referral form (withdrawn consent never blocks a referral).
+   */
+  async function view(context: RequestContext, episodeId: string, purpose?: 'safeguarding'): Promise<EpisodeDetail> {
+    return withEpisode(context, purpose === 'safeguarding' ? 'episode.refer-safeguarding' : 'episode.view', episodeId, async (trx, episode, note, actor) => {
       if (purpose) note.details = { purpose }
       return loadDetail(trx, actor, episode)
     })
