@@ -8,8 +8,8 @@ import { po } from 'gettext-parser'
  * which translators edit with any PO editor (Poedit, Weblate, Lokalise).
  *
  * Machine-drafted Welsh carries the standard `#, fuzzy` flag ("needs review" in every PO editor). It is shown to
- * families — a reviewed-later Welsh sentence serves a Welsh speaker better than English — and `npm run cli --
- * welsh-review` lists what still needs a translator (docs/welsh.md).
+ * families — a reviewed-later Welsh sentence serves a Welsh speaker better than English — and docs/welsh.md says how
+ * a translator finds what still needs review.
  *
  * Placeholders are named in braces: t('The minutes of {date} are late.', { date }). Keep the braces in Welsh.
  */
