@@ -107,7 +107,7 @@ export function meetingTitle(t: Translate, language: Language, meeting: Pick<Mee
 }
 
 const timeFormats: Record<Language, Intl.DateTimeFormat> = {
-  en: new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: 'Europe/London' }),
+  en: new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hourCycle: 'h12', timeZone: 'Europe/London' }),
   cy: new Intl.DateTimeFormat('cy-GB', { hour: 'numeric', minute: '2-digit', hour12: false, timeZone: 'Europe/London' }),
 }
 
