@@ -566,6 +566,7 @@ export type SettingsValues = {
   reviewWeeks: number
   closureApprovalRequired: boolean
   outcomesFramework: 'every_child_matters' | 'wales_core_aims'
+  youngPersonMinAge?: number
 }
 
 /** Saves the settings if they are still at `version` (0: never saved). False when someone else saved first. */

@@ -449,6 +449,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       reviewWeeks: String(settings.reviewWeeks),
       closureApprovalRequired: settings.closureApprovalRequired ? 'yes' : 'no',
       outcomesFramework: settings.outcomesFramework,
+      youngPersonMinAge: String(settings.youngPersonMinAge),
     }
     const shown = values ? { ...values, version: status === 409 ? saved.version ?? '0' : (values.version ?? saved.version ?? '0') } : saved
     const done = (request.query as Record<string, unknown> | undefined)?.done === 'saved'
@@ -468,6 +469,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
                   { key: { text: 'Largest team' }, value: { text: `${saved.maxTeamPractitioners} practitioners` } },
                   { key: { text: 'Alert with no lead professional after' }, value: { text: `${saved.noLeadAlertDays} days` } },
                   { key: { text: 'Minutes due after' }, value: { text: `${saved.minutesDueWorkingDays} working days` } },
+                  { key: { text: 'Young people may be invited to the family’s own view from' }, value: { text: `age ${saved.youngPersonMinAge}` } },
                   { key: { text: 'Reviews every' }, value: { text: `${saved.reviewWeeks} weeks` } },
                   { key: { text: 'Closure needs a manager’s approval' }, value: { text: saved.closureApprovalRequired === 'yes' ? 'Yes' : 'No' } },
                   { key: { text: 'Outcomes framework' }, value: { text: saved.outcomesFramework === 'wales_core_aims' ? 'Wales: the seven core aims' : 'Every Child Matters: five outcomes' } },

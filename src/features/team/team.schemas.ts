@@ -188,6 +188,8 @@ export type SettingsInput = {
   reviewWeeks: number
   closureApprovalRequired: boolean
   outcomesFramework: (typeof OUTCOMES_FRAMEWORKS)[number]
+  /** Absent: keep the saved age (forms from before the family's own view). */
+  youngPersonMinAge?: number
 }
 
 export const settingsForm = z
@@ -200,11 +202,12 @@ export const settingsForm = z
     reviewWeeks: wholeNumber('the number of weeks between reviews', 3, 12),
     closureApprovalRequired: yesNo('Select whether closing an episode needs a manager’s approval'),
     outcomesFramework: z.enum(OUTCOMES_FRAMEWORKS, { error: 'Select the outcomes framework' }),
+    youngPersonMinAge: wholeNumber('the age from which young people may be invited', 8, 18).optional(),
   })
   .transform((form): SettingsInput => {
-    const { _csrf, ...rest } = form
+    const { _csrf, youngPersonMinAge, ...rest } = form
     void _csrf
-    return rest
+    return youngPersonMinAge === undefined ? rest : { ...rest, youngPersonMinAge }
   })
 
 // ---- API --------------------------------------------------------------------------------------------------------

@@ -195,6 +195,14 @@ for (const kind of databaseKinds()) {
       assert.match(load(page.body)('.onestory-team-size-warning').text(), /This team has 3 practitioners\. .*no more than 2/)
       const index = await adminBrowser.get('/admin')
       assert.match(index.body, /href="\/admin\/early-help-settings"/)
+      assert.equal(row.youngPersonMinAge, 12, 'a form without the age keeps it')
+      assert.equal(load((await adminBrowser.get('/admin/early-help-settings')).body)('#youngPersonMinAge').val(), '12')
+      const tooYoung = await adminBrowser.post('/admin/early-help-settings', { ...fields, version: '1', maxTeamPractitioners: '2', youngPersonMinAge: '5' })
+      assert.equal(tooYoung.statusCode, 400)
+      assert.deepEqual(errorSummary(tooYoung.body), ['The age from which young people may be invited must be between 8 and 18'])
+      assert.equal((await adminBrowser.post('/admin/early-help-settings', { ...fields, version: '1', maxTeamPractitioners: '2', youngPersonMinAge: '13' })).statusCode, 303)
+      const aged = await t.database.db.selectFrom('earlyHelpSettings').selectAll().where('authorityId', '=', authorityId).executeTakeFirstOrThrow()
+      assert.equal(aged.youngPersonMinAge, 13)
     })
 
     it('adds family members from the family’s records and family-side supporters, and keeps their leaving in the history', async () => {
