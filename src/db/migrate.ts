@@ -9,6 +9,11 @@ import * as meetings from './migrations/2026-11-25-06-meetings.ts'
 import * as reviews from './migrations/2026-11-25-07-reviews.ts'
 import * as records from './migrations/2026-11-25-08-records.ts'
 import * as family from './migrations/2026-12-06-01-family.ts'
+import * as auditChain from './migrations/2026-12-06-02-audit-chain.ts'
+import * as recordHistory from './migrations/2026-12-06-03-record-history.ts'
+import * as retention from './migrations/2026-12-06-04-retention.ts'
+import * as breakGlass from './migrations/2026-12-06-05-break-glass.ts'
+import * as identityProtection from './migrations/2026-12-06-06-identity-protection.ts'
 
 /** Explicit, ordered list: migrations are frozen once released and never import application code. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +27,11 @@ const migrations: Record<string, Migration> = {
   '2026-11-25-07-reviews': reviews,
   '2026-11-25-08-records': records,
   '2026-12-06-01-family': family,
+  '2026-12-06-02-audit-chain': auditChain,
+  '2026-12-06-03-record-history': recordHistory,
+  '2026-12-06-04-retention': retention,
+  '2026-12-06-05-break-glass': breakGlass,
+  '2026-12-06-06-identity-protection': identityProtection,
 }
 
 class StaticMigrationProvider implements MigrationProvider {
