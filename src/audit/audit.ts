@@ -16,7 +16,9 @@ export type AuditEvent = {
 
 /**
  * The single audit seam: called with the same transaction as the change it records, so an event exists if and only
- * if the change committed. Audit rows never hold the content of a record, only what was touched and by whom.
+ * if the change committed. Audit rows never hold the content of a record, only what was touched and by whom (and, for
+ * a practitioner, the roles they held). The database seals each event into its authority's hash chain when the
+ * transaction commits (seq and hash; src/audit/audit-chain.ts verifies it).
  */
 export async function recordAuditEvent(db: Db, context: RequestContext, event: AuditEvent, at: Date): Promise<void> {
   const actor = context.actor
@@ -31,6 +33,7 @@ export async function recordAuditEvent(db: Db, context: RequestContext, event: A
       actorFamilyAccountId: actor.kind === 'family' ? actor.accountId : null,
       episodeId: event.episodeId ?? null,
       actorAgencyId: actor.kind === 'practitioner' ? actor.actingAgencyId : null,
+      actorRoles: actor.kind === 'practitioner' ? [...actor.roles].sort() : null,
       action: event.action,
       outcome: event.outcome,
       recordType: event.recordType ?? null,

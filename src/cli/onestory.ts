@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config.ts'
 import { DatabaseStartError, openDatabase } from '../db/database.ts'
+import { describeChainReport, verifyAuditChain } from '../audit/audit-chain.ts'
 import { installShippedTemplatesWhereMissing } from '../features/assessments/templates.service.ts'
 import {
   BackupError,
@@ -28,6 +29,9 @@ Commands:
   restore <file>
             A data-folder backup: restore it into DATA_DIR, which must be empty and not in use.
             An authority export: import it into a database (at the same version) that does not have it.
+  audit verify [--authority <id>]
+            Recompute the tamper-evident audit chain of every authority (or one) and report the first broken
+            link of each (changed, missing, out of order, unsealed); exits 1 when any is found.
   help      Show this help.
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded database in DATA_DIR (default ./data).
@@ -50,6 +54,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, ou
       throw error
     }
   }
+  if (command === 'audit') return auditCommand(rest, env, out)
   if (command !== 'migrate') {
     out.write(`Unknown command "${command}".\n\n${HELP}`)
     return 2
@@ -120,6 +125,25 @@ async function restore(args: readonly string[], env: NodeJS.ProcessEnv, out: Nod
     return 0
   } finally {
     await connection.close()
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** `audit verify [--authority <id>]`: the audit chain, recomputed (src/audit/audit-chain.ts). */
+async function auditCommand(args: readonly string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  const [subcommand, ...options] = args
+  const authorityId = options[0] === '--authority' ? options[1] : undefined
+  const wellFormed = subcommand === 'verify' && (options.length === 0 || (options.length === 2 && authorityId !== undefined && UUID.test(authorityId)))
+  if (!wellFormed) return usage(out, 'audit verify [--authority <authority id>]')
+  const config = loadConfig(env)
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const report = await verifyAuditChain(database.db, authorityId ? { authorityId } : {})
+    out.write(describeChainReport(report))
+    return report.ok ? 0 : 1
+  } finally {
+    await database.close()
   }
 }
 

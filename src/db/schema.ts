@@ -148,6 +148,13 @@ export type AuditEventsTable = {
   /** The episode the event was about, where there is one (what a family's "who has looked" reads). */
   episodeId: string | null
   actorFamilyAccountId: string | null
+  // --- the tamper-evident chain (src/audit/audit-chain.ts, migration 2026-12-06-02): set by the database at commit ---
+  /** 1, 2, 3 … per authority, in commit order; null only until the inserting transaction commits. */
+  seq: ColumnType<number | null, never, never>
+  /** SHA-256 (hex) of the previous event's hash and this event's canonical encoding. */
+  hash: ColumnType<string | null, never, never>
+  /** The practitioner's roles when they acted (sorted), e.g. {coordinator,practitioner}; null for other actors. */
+  actorRoles: string[] | null
 }
 
 // --- people and families (src/features/people) ---
