@@ -116,8 +116,9 @@ export const sessionPlugin = fp(
             .type('application/problem+json')
             .send({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'The CSRF token is missing or wrong. Send the X-CSRF-Token header, or use an API token.' })
         }
+        const familyPage = request.url === '/family' || request.url.startsWith('/family/')
         return reply.render(
-          'error.njk',
+          familyPage ? 'family-error.njk' : 'error.njk',
           {
             title: 'Sorry, there is a problem with the form',
             paragraphs: [

@@ -102,6 +102,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       maxTeam: page.settings.maxTeamPractitioners,
       addPractitionerHref: paths.team.addPractitioner(episodeId),
       addFamilyHref: paths.team.addFamilyMember(episodeId),
+      familyAccessHref: paths.family.access(episodeId),
       whoIsWhoHref: paths.team.whoIsWho(episodeId),
       youngPeoplesViewsHref: paths.family.teamViews(episodeId),
     })
