@@ -45,6 +45,7 @@ import { registerFamilyHelpRoutes } from './features/family-help/family-help.rou
 import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.routes.ts'
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
 import { registerFamilyRecordRoutes } from './features/family-records/family-records.routes.ts'
+import { registerSubjectAccessRoutes } from './features/subject-access/subject-access.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -267,6 +268,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerFamilyAuthRoutes(app, services)
   registerFamilyPageRoutes(app, services)
   registerFamilyRecordRoutes(app, services)
+  registerSubjectAccessRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

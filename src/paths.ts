@@ -243,6 +243,18 @@ export const paths = {
   },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
+  subjectAccess: {
+    page: (personId: string) => `/people/${personId}/subject-access`,
+    json: (personId: string) => `/people/${personId}/subject-access.json`,
+    pdf: (personId: string) => `/people/${personId}/subject-access.pdf`,
+  },
+  recordHistory: {
+    person: (personId: string) => `/people/${personId}/history`,
+    episode: (episodeId: string) => `/episodes/${episodeId}/history`,
+    correctPerson: (personId: string) => `/people/${personId}/correct`,
+    dispute: (episodeId: string) => `/episodes/${episodeId}/disputes/new`,
+    familyDispute: (episodeId: string) => `/family/episodes/${episodeId}/disagree`,
+  },
   api: {
     root: () => '/api/v1',
     openApi: () => '/api/v1/openapi.json',

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { recordAuditEvent } from '../audit/audit.ts'
+import { setTransactionActor } from '../features/records-history/transaction-actor.repository.ts'
 import type { Clock } from '../lib/clock.ts'
 import { ForbiddenError } from '../lib/errors.ts'
 import type { RequestContext } from './actor.ts'
@@ -73,6 +74,8 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
     const decision = decide(context.actor, request.action, request.resource)
     if (!decision.allowed) return denied(context, request, decision.reason)
     return db.transaction().execute(async trx => {
+      // Record history: who is changing rows in this transaction (read by the record_history trigger).
+      await setTransactionActor(trx, context, clock.now())
       const note: AuditNote = {}
       const result = await work(trx, note)
       if (ACTIONS[request.action].personalData || request.recordType) {
@@ -103,7 +106,10 @@ export function createAccess(db: Kysely<Database>, clock: Clock) {
    */
   async function transaction<T>(context: RequestContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     try {
-      return await db.transaction().execute(work)
+      return await db.transaction().execute(async trx => {
+        await setTransactionActor(trx, context, clock.now())
+        return work(trx)
+      })
     } catch (error) {
       if (error instanceof DeniedWithin) return denied(context, error.request, error.reason)
       throw error

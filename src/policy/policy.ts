@@ -101,6 +101,12 @@ export const ACTIONS = {
   'family.contribute': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: add agenda items, views and scores; mark our own actions done or comment' },
   'family.consent': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: withdraw consent to share with an agency' },
   'family.account': { roles: 'any', audience: 'family', personalData: true, description: 'Family: our own account, language and signed-in devices' },
+
+  // Record history, rectification, disputes and subject access (src/features/records-history, src/features/subject-access).
+  'history.view': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'See the history of changes to a person\'s or an episode\'s records' },
+  'record.correct': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'Correct a person\'s details with a reason (rectification; the old value stays in the history)' },
+  'record.dispute': { roles: 'any', personalData: true, record: 'team', description: 'Attach the family\'s statement disagreeing with an assessment, minutes or a case note' },
+  'sar.export': { roles: ['coordinator'], personalData: true, description: 'Export everything held about a person for a subject access request' },
 } as const satisfies Record<
   string,
   {
