@@ -36,6 +36,7 @@ import { registerPeopleRoutes } from './features/people/people.routes.ts'
 import { registerAssessmentRoutes } from './features/assessments/assessments.routes.ts'
 import { registerAssessmentCompletionRoutes } from './features/assessments/assessment-completion.routes.ts'
 import { registerFamilyCopyRoutes } from './features/assessments/family-copy.routes.ts'
+import { registerIdentityProtectionRoutes } from './features/identity-protection/identity-protection.routes.ts'
 import { registerMeetingRoutes } from './features/meetings/meetings.routes.ts'
 import { registerPlanRoutes } from './features/plans/plans.routes.ts'
 import { registerReviewRoutes } from './features/reviews/reviews.routes.ts'
@@ -260,6 +261,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAssessmentCompletionRoutes(app, services)
   registerFamilyCopyRoutes(app, services)
   registerMeetingRoutes(app, services)
+  registerIdentityProtectionRoutes(app, services)
   registerPlanRoutes(app, services)
   registerReviewRoutes(app, services)
   registerRecordsRoutes(app, services)

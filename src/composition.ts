@@ -17,6 +17,7 @@ import { createAssessmentTemplateService } from './features/assessments/template
 import { createAssessmentService } from './features/assessments/assessments.service.ts'
 import { createAssessmentCompletionService } from './features/assessments/assessment-completion.service.ts'
 import { createFamilyCopyService } from './features/assessments/family-copy.service.ts'
+import { createIdentityProtectionService } from './features/identity-protection/identity-protection.service.ts'
 import { createMeetingService } from './features/meetings/meetings.service.ts'
 import { createPlanService } from './features/plans/plans.service.ts'
 import { createReviewService } from './features/reviews/reviews.service.ts'
@@ -46,6 +47,7 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const assessments = createAssessmentService({ ...deps, access })
   const assessmentCompletion = createAssessmentCompletionService({ ...deps, access })
   const familyCopies = createFamilyCopyService({ ...deps, access })
+  const identityProtection = createIdentityProtectionService({ ...deps, access })
   const plans = createPlanService({ ...deps, access })
   const reviews = createReviewService({ ...deps, access })
   const records = createRecordsService({ ...deps, access })
@@ -57,7 +59,7 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const familyPages = createFamilyPageService({ ...deps, access })
   const familyRecords = createFamilyRecordsService({ ...deps, access })
   const subjectAccess = createSubjectAccessService({ ...deps, access })
-  return { subjectAccess, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  return { identityProtection, subjectAccess, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -187,6 +187,9 @@ export const paths = {
     undoMerge: (mergeId: string) => `/person-merges/${mergeId}/undo`,
   },
   households: {
+    /** Identity protection (src/features/identity-protection): "do not disclose to" markers on a person's details. */
+    protection: (personId: string) => `/people/${personId}/identity-protection`,
+    endProtection: (personId: string) => `/people/${personId}/identity-protection/end`,
     create: (query: { personId?: string } = {}) => withQuery('/households/new', query),
     show: (householdId: string) => `/households/${householdId}`,
     addMember: (householdId: string) => `/households/${householdId}/members`,

@@ -97,6 +97,7 @@ export const ACTIONS = {
 
   // The family's own view (src/features/family*): practitioners invite; family members act only on their own family.
   'family-access.manage': { roles: 'any', personalData: true, record: 'team', description: 'Invite family members to the family\'s own view, or end their access' },
+  'identity-protection.manage': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'Mark a person\'s address or other detail "do not disclose to" a family member, or lift it' },
   'family.view': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: see our team, plan, meetings, minutes, story, scores, consent and who has looked' },
   'family.contribute': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: add agenda items, views and scores; mark our own actions done or comment' },
   'family.consent': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: withdraw consent to share with an agency' },

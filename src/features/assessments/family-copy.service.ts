@@ -11,6 +11,7 @@ import type { FamilyCopyGivenInput } from './assessment-completion.schemas.ts'
 import { renderFamilyCopyPdf } from './family-copy.pdf.ts'
 import { findTemplateVersion } from './templates.repository.ts'
 import { familyCopyDocument, type FamilyCopyDocument } from './family-copy.view-models.ts'
+import { redactFamilyCopy } from '../identity-protection/identity-protection.redaction.ts'
 
 export type FamilyCopyService = ReturnType<typeof createFamilyCopyService>
 
@@ -38,14 +39,15 @@ export function createFamilyCopyService(deps: { db: Kysely<Database>; clock: Clo
         const kinds = [...new Set(consents.flatMap(consent => consent.shareAgencyKinds))]
         note.details = { copy }
         return {
-          document: familyCopyDocument({
+          // Identity protection: details withheld from anyone in the family are withheld from the family's copy.
+          document: await redactFamilyCopy(trx, authorityId, episodeId, familyCopyDocument({
             reference: episode.reference,
             assessment,
             content: template.content,
             family: await repository.listEpisodeFamily(trx, authorityId, episodeId),
             elements: await repository.listElements(trx, authorityId, assessment.id),
             sharedWith: { agencies: agencyIds.map(id => names.get(id)).filter((name): name is string => name !== undefined), kinds },
-          }),
+          })),
           reference: episode.reference,
           assessorName: assessment.assessorName,
         }

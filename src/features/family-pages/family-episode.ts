@@ -9,6 +9,7 @@ import { paths } from '../../paths.ts'
 import type { Translate } from '../../lib/i18n.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import { familyRelationship } from '../family-auth/family-session.ts'
+import { redactForFamily } from '../identity-protection/identity-protection.redaction.ts'
 
 /**
  * THE way a family page reaches an episode: the family actor's link to the episode is read in the same transaction
@@ -40,7 +41,8 @@ export async function withFamilyEpisode<T>(
     const episode = await findEpisodeSummary(trx, actor.authorityId, episodeId)
     if (!episode) throw new NotFoundError('There is no such page.')
     const note: AuditNote = {}
-    const result = await work(trx, episode, actor, note)
+    // Identity protection: details marked "do not disclose to" this family member are withheld from every page.
+    const result = await redactForFamily(trx, actor, await work(trx, episode, actor, note))
     await access.assertWithin(trx, context, accessRequest, note)
     return result
   })

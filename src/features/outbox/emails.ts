@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { insertEmail, type NewEmail } from './outbox.repository.ts'
+import { redactOutgoingMessage } from '../identity-protection/identity-protection.redaction.ts'
 
 /** Header injection guard (ASVS 1.3.11): no line breaks or controls in anything that becomes a header. */
 export function safeHeaderValue(value: string): string {
@@ -29,6 +30,8 @@ export async function enqueueEmail(
   email: NewEmail,
   options: { at: Date; smtpConfigured: boolean; domain: string },
 ) {
+  // Identity protection: details marked "do not disclose to" the recipient are withheld from the message.
+  email = await redactOutgoingMessage(db, email)
   const id = uuidv7(options.at.getTime())
   await insertEmail(db, {
     ...email,

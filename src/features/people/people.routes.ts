@@ -17,6 +17,7 @@ import {
   RELATIONSHIP_KINDS,
   relationshipForm,
 } from './people.schemas.ts'
+import { withProtectionMarkers } from '../identity-protection/identity-protection.view-models.ts'
 import { MergedRecordError, PossibleDuplicatesError, StalePersonError, type LikelyPerson, type Person } from './people.service.ts'
 import {
   candidateRows,
@@ -160,7 +161,9 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
       return reply.render('people/views/person.njk', {
         title: fullName(person),
         person: { id: person.id, name: fullName(person) },
-        rows: personSummaryRows(person),
+        rows: withProtectionMarkers(personSummaryRows(person), found.protections, paths.people.protection(person.id)),
+        protectionHref: paths.people.protection(person.id),
+        protectedCount: found.protections.length,
         households: found.households.map(household => ({
           href: paths.households.show(household.householdId),
           name: household.name,

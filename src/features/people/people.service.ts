@@ -7,6 +7,7 @@ import { isUuid, uuidv7 } from '../../lib/ids.ts'
 import { DeniedWithin, type Access, type AuditNote } from '../../policy/access.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import type { Action, RecordRelationship } from '../../policy/policy.ts'
+import { activeProtectionsOf } from '../identity-protection/identity-protection.repository.ts'
 import * as repository from './people.repository.ts'
 import { forenameAlternatives, postcodeDistrict, searchNamesOf, transposedDate } from './person-details.ts'
 
@@ -184,7 +185,9 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
       const names = await repository.personNames(trx, authorityId, [...new Set(relationships.flatMap(r => [r.personId, r.relatedPersonId]))])
       const episodes = await repository.listPersonEpisodes(trx, authorityId, personId)
       const merges = await repository.listMergesInto(trx, authorityId, personId)
-      return { person, households, relationships, names, episodes, merges }
+      // Identity protection: the "do not disclose to" markers shown beside the protected details.
+      const protections = await activeProtectionsOf(trx, authorityId, personId)
+      return { person, households, relationships, names, episodes, merges, protections }
     })
   }
 

@@ -23,6 +23,7 @@ import { outcomesFor, outcomesFramework, type OutcomesFramework } from './outcom
 import * as repository from './plans.repository.ts'
 import type { ActionStatusInput, ActionUpdateInput, AgreeInput, EditNeedInput, NewActionInput, NewNeedInput, OwnerChoice, SignatureInput } from './plans.schemas.ts'
 import { planFamilyDocument, type PlanSnapshot } from './plans.view-models.ts'
+import { redactFamilyCopy } from '../identity-protection/identity-protection.redaction.ts'
 
 export type {
   ActionRecord,
@@ -666,7 +667,8 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
         const lateMinutes = await listOverdueMinutes(loaded.trx, loaded.actor.authorityId, page.today, { episodeId })
         return {
           page,
-          document: planFamilyDocument({
+          // Identity protection: details withheld from anyone in the family are withheld from the family's copy.
+          document: await redactFamilyCopy(loaded.trx, loaded.actor.authorityId, episodeId, planFamilyDocument({
             summary: page.summary,
             snapshot: page.snapshot,
             plan: page.plan,
@@ -674,7 +676,7 @@ export function createPlanService(deps: { db: Kysely<Database>; clock: Clock; ac
             signatures,
             today: page.today,
             lateMinutes: lateMinutes.flatMap(minutes => (minutes.message ? [minutes.message] : [])),
-          }),
+          })),
         }
       },
       { purpose: 'family copy of the plan' },
