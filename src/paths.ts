@@ -13,7 +13,9 @@ function withQuery(path: string, query: Record<string, string | number | boolean
 /** Only a path on this site may be a return address (no open redirects). */
 export function safeReturnPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 500) return undefined
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f]/.test(value)) return undefined
+  // Printable ASCII only: a control character could smuggle a header, and anything beyond ASCII cannot go in a
+  // Location header at all (Node refuses it: a 500). Paths from this service are percent-encoded.
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[^\u0021-\u007e]/.test(value)) return undefined
   return value
 }
 

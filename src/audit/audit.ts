@@ -33,7 +33,7 @@ export async function recordAuditEvent(db: Db, context: RequestContext, event: A
       actorFamilyAccountId: actor.kind === 'family' ? actor.accountId : null,
       episodeId: event.episodeId ?? null,
       actorAgencyId: actor.kind === 'practitioner' ? actor.actingAgencyId : null,
-      actorRoles: actor.kind === 'practitioner' ? [...actor.roles].sort() : null,
+      actorRoles: actor.kind === 'practitioner' && actor.roles.size > 0 ? [...actor.roles].sort() : null,
       action: event.action,
       outcome: event.outcome,
       recordType: event.recordType ?? null,

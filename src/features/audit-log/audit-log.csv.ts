@@ -1,6 +1,6 @@
 import { csvDocument } from '../../lib/csv.ts'
 import type { AuditEntry } from './audit-log.repository.ts'
-import { ukDateTime, whoDid } from './audit-log.view-models.ts'
+import { rolesText, ukDateTime, whoDid } from './audit-log.view-models.ts'
 
 const HEADER = [
   'Time (UTC)',
@@ -14,6 +14,10 @@ const HEADER = [
   'Record ID',
   'IP address',
   'Request ID',
+  'Roles',
+  'Purpose',
+  'Episode ID',
+  'Chain position',
 ]
 
 /** The export, built with the shared CSV cells (src/lib/csv.ts), which neutralise spreadsheet formulae. */
@@ -32,6 +36,10 @@ export function auditCsv(events: AuditEntry[]): string {
       event.recordId,
       event.ip,
       event.requestId,
+      rolesText(event.actorRoles),
+      event.purpose,
+      event.episodeId,
+      event.seq === null ? null : String(event.seq),
     ]),
   )
 }

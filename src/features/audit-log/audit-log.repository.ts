@@ -3,6 +3,8 @@ import type { Db } from '../../db/database.ts'
 
 /** What a search may narrow by; every query is also limited to one authority. */
 export type AuditCriteria = {
+  /** About this person: their person record, households they belong to, and events of episodes they are in. */
+  aboutPersonId?: string | undefined
   actorUserId?: string | undefined
   action?: string | undefined
   recordType?: string | undefined
@@ -25,10 +27,43 @@ export type AuditEntry = {
   recordId: string | null
   ip: string | null
   requestId: string | null
+  actorRoles: string[] | null
+  purpose: string | null
+  episodeId: string | null
+  seq: number | null
 }
 
 function matching(db: Db, authorityId: string, criteria: AuditCriteria) {
   let query = db.selectFrom('auditEvents as e').where('e.authorityId', '=', authorityId)
+  const personId = criteria.aboutPersonId
+  if (personId) {
+    query = query.where(eb =>
+      eb.or([
+        eb.and([eb('e.recordType', '=', 'person'), eb('e.recordId', '=', personId)]),
+        eb.and([
+          eb('e.recordType', '=', 'household'),
+          eb(
+            'e.recordId',
+            'in',
+            eb
+              .selectFrom('householdMembers as hm')
+              .select(sql<string>`hm.household_id::text`.as('householdId'))
+              .where('hm.authorityId', '=', authorityId)
+              .where('hm.personId', '=', personId),
+          ),
+        ]),
+        eb(
+          'e.episodeId',
+          'in',
+          eb
+            .selectFrom('episodePeople as ep')
+            .select('ep.episodeId')
+            .where('ep.authorityId', '=', authorityId)
+            .where('ep.personId', '=', personId),
+        ),
+      ]),
+    )
+  }
   if (criteria.actorUserId) query = query.where('e.actorUserId', '=', criteria.actorUserId)
   if (criteria.action) query = query.where('e.action', '=', criteria.action)
   if (criteria.recordType) query = query.where('e.recordType', '=', criteria.recordType)
@@ -73,6 +108,10 @@ export async function findAuditEvents(
       'e.recordId',
       'e.ip',
       'e.requestId',
+      'e.actorRoles',
+      'e.purpose',
+      'e.episodeId',
+      'e.seq',
     ])
     .orderBy('e.at', 'desc')
     .orderBy('e.id', 'desc')
@@ -108,4 +147,15 @@ export async function listRecordTypes(db: Db, authorityId: string): Promise<stri
     )
     select value from types where value is not null limit 200`.execute(db)
   return result.rows.flatMap(row => (row.value === null ? [] : [row.value]))
+}
+
+/** A person of the authority, for the "about a person" filter: their name, or null when there is no such person. */
+export async function findPersonName(db: Db, authorityId: string, personId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('persons')
+    .select(['givenNames', 'familyName'])
+    .where('authorityId', '=', authorityId)
+    .where('id', '=', personId)
+    .executeTakeFirst()
+  return row ? `${row.givenNames} ${row.familyName}`.trim() : null
 }

@@ -11,6 +11,13 @@ import { AUDIT_EXPORT_LIMIT } from './audit-log.service.ts'
 
 type SearchOptions = { people: { id: string; name: string; status: string }[]; recordTypes: string[] }
 
+const UNKNOWN_PERSON = 'Enter the ID of a person recorded in your authority (the ID is in the address of their page)'
+
+/** A person ID that names no one in the authority is a problem with the form, like any other (never a hint of elsewhere). */
+function unknownPersonErrors() {
+  return { errors: [{ text: UNKNOWN_PERSON, href: '#personId' }], fieldErrors: { personId: { text: UNKNOWN_PERSON } } }
+}
+
 /** The audit log for coordinators: filter, page, and download what was found as CSV. */
 export function registerAuditLogRoutes(app: FastifyInstance, services: Services) {
   const signedIn = requireSignedIn(services.auth)
@@ -45,11 +52,19 @@ export function registerAuditLogRoutes(app: FastifyInstance, services: Services)
       )
     }
     const found = await services.auditLog.search(request.context(), { filter: parsed.filter, page: parsed.page })
+    if (found.unknownPerson) {
+      return reply.render(
+        'audit-log/views/search.njk',
+        { title: 'Audit log', form: formModel(parsed.values, found), ...unknownPersonErrors(), result: null },
+        400,
+      )
+    }
     const query = filterQuery(parsed.filter)
     const result = found.result
     return reply.render('audit-log/views/search.njk', {
       title: 'Audit log',
       form: formModel(parsed.values, found),
+      aboutPerson: found.person?.name ?? null,
       filtered: Object.values(query).some(value => value !== undefined),
       result: result && {
         total: result.total,
@@ -88,6 +103,14 @@ export function registerAuditLogRoutes(app: FastifyInstance, services: Services)
         )
       }
       const events = await services.auditLog.exportEvents(request.context(), parsed.filter)
+      if (events === null) {
+        const options = await services.auditLog.search(request.context(), null)
+        return reply.render(
+          'audit-log/views/search.njk',
+          { title: 'Audit log', form: formModel(parsed.values, options), ...unknownPersonErrors(), result: null },
+          400,
+        )
+      }
       const day = new Date().toISOString().slice(0, 10)
       return reply
         .type(CSV_CONTENT_TYPE)

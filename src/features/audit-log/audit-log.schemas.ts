@@ -7,6 +7,8 @@ import type { FormErrors } from '../../lib/validation.ts'
 export type DayDate = { year: number; month: number; day: number }
 
 export type AuditFilter = {
+  /** Events about a person: their person record, their households, and every episode they are in. */
+  personId?: string
   userId?: string
   action?: string
   recordType?: string
@@ -17,6 +19,7 @@ export type AuditFilter = {
 }
 
 const FIELDS = [
+  'personId',
   'userId',
   'action',
   'recordType',
@@ -61,6 +64,10 @@ const datePartsOf = (values: Record<`${'from' | 'to'}-${DatePart}`, string>, nam
 
 /** The filter form (GET): the choices. */
 export const auditQuerySchema = z.object({
+  personId: optionalMatching(
+    UUID,
+    'Enter a person ID in the correct format, like 0190a0c4-8a52-7d3e-9c1a-2f4e5d6b7a81',
+  ).transform(value => value?.toLowerCase()),
   userId: optionalMatching(UUID, 'Select a practitioner from the list').transform(value => value?.toLowerCase()),
   action: optionalMatching(/^[a-z][a-z0-9._-]{0,59}$/, 'Select an action from the list'),
   recordType: optionalMatching(/^[a-z][a-z0-9._-]{0,39}$/, 'Select a record type from the list'),
@@ -210,6 +217,7 @@ export function filterQuery(filter: AuditFilter): Record<string, string | undefi
         }
       : {}
   return {
+    personId: filter.personId,
     userId: filter.userId,
     action: filter.action,
     recordType: filter.recordType,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { Database } from '../../db/schema.ts'
+import type { Db } from '../../db/database.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { UnauthenticatedError } from '../../lib/errors.ts'
 import { pageCount, pageOf } from '../../lib/pagination.ts'
@@ -15,8 +16,16 @@ export const AUDIT_EXPORT_LIMIT = 50_000
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>
 
+/** The person a filter is about: their name, null when the filter names no one, 'unknown' when no such person here. */
+async function personOf(db: Db, authorityId: string, filter: AuditFilter): Promise<{ id: string; name: string } | null | 'unknown'> {
+  if (!filter.personId) return null
+  const name = await repository.findPersonName(db, authorityId, filter.personId)
+  return name === null ? 'unknown' : { id: filter.personId, name }
+}
+
 function criteriaOf(filter: AuditFilter): repository.AuditCriteria {
   return {
+    aboutPersonId: filter.personId,
     actorUserId: filter.userId,
     action: filter.action,
     recordType: filter.recordType,
@@ -30,6 +39,7 @@ function criteriaOf(filter: AuditFilter): repository.AuditCriteria {
 /** What the search was, for the audit event that records it: ids, codes and dates only. */
 function describeFilter(filter: AuditFilter): Record<string, string> {
   const described: Record<string, string> = {}
+  if (filter.personId) described.personId = filter.personId
   if (filter.userId) described.userId = filter.userId
   if (filter.action) described.action = filter.action
   if (filter.recordType) described.recordType = filter.recordType
@@ -68,7 +78,12 @@ export function createAuditLogService(deps: { db: Kysely<Database>; config: Conf
         const recordTypes = await repository.listRecordTypes(trx, authorityId)
         if (!query) {
           note.details = { invalidFilter: true }
-          return { people, recordTypes, result: null }
+          return { people, recordTypes, result: null, person: null, unknownPerson: false }
+        }
+        const person = await personOf(trx, authorityId, query.filter)
+        if (person === 'unknown') {
+          note.details = { filters: describeFilter(query.filter), unknownPerson: true }
+          return { people, recordTypes, result: null, person: null, unknownPerson: true }
         }
         const criteria = criteriaOf(query.filter)
         const total = await repository.countAuditEvents(trx, authorityId, criteria)
@@ -76,7 +91,7 @@ export function createAuditLogService(deps: { db: Kysely<Database>; config: Conf
         const page = pageOf(Math.min(query.page ?? 1, totalPages), AUDIT_PAGE_SIZE)
         const events = await repository.findAuditEvents(trx, authorityId, criteria, page)
         note.details = { filters: describeFilter(query.filter), page: page.page, total }
-        return { people, recordTypes, result: { events, total, page: page.page, totalPages } }
+        return { people, recordTypes, result: { events, total, page: page.page, totalPages }, person, unknownPerson: false }
       },
     )
   }
@@ -88,6 +103,10 @@ export function createAuditLogService(deps: { db: Kysely<Database>; config: Conf
       context,
       { action: 'audit.search', resource: { authorityId }, recordType: 'audit-log', purpose: 'export' },
       async (trx, note) => {
+        if ((await personOf(trx, authorityId, filter)) === 'unknown') {
+          note.details = { filters: describeFilter(filter), unknownPerson: true }
+          return null
+        }
         const events = await repository.findAuditEvents(trx, authorityId, criteriaOf(filter), {
           limit: AUDIT_EXPORT_LIMIT,
           offset: 0,

@@ -6,6 +6,8 @@ import { uuidv7 } from '../../lib/ids.ts'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { Browser, buildTestApp, errorSummary, heading, type TestApp } from '../../../test/helpers/build-test-app.ts'
 import { buildAgency, buildAuthority, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
+import { buildAuthorityWorld, type AuthorityWorld } from '../../../test/helpers/world.ts'
+import { paths } from '../../paths.ts'
 import { csvCell } from '../../lib/csv.ts'
 import { parseAuditQuery, startOfUkDay } from './audit-log.schemas.ts'
 
@@ -335,6 +337,96 @@ for (const kind of databaseKinds()) {
       assert.ok(!other.body.includes('Pat Practitioner'), 'no names of another authority in the form or the results')
       const otherCsv = await otherCoordinator.get(`/audit/export.csv?userId=${practitionerUser.id}`)
       assert.equal(otherCsv.body.trimEnd().split('\r\n').length, 1, 'header only')
+    })
+  })
+}
+
+for (const kind of databaseKinds()) {
+  describe(`audit log search by person (${kind})`, () => {
+    let t: TestApp
+    let world: AuthorityWorld
+    let other: AuthorityWorld
+    let coordinator: Browser
+
+    before(async () => {
+      t = await buildTestApp(kind)
+      world = await buildAuthorityWorld(t, 'Quill')
+      other = await buildAuthorityWorld(t, 'Vexa')
+      coordinator = await signIn(t, world.superUser)
+      const practitioner = await signIn(t, world.practitioner)
+      // Reads about the child (person page, episode, plan), a read about someone else, and a refusal.
+      assert.equal((await coordinator.get(paths.people.show(world.episodeChildId))).statusCode, 200)
+      assert.equal((await coordinator.get(paths.episodes.show(world.episodeId))).statusCode, 200)
+      assert.equal((await coordinator.get(paths.plans.show(world.episodeId))).statusCode, 200)
+      assert.equal((await coordinator.get(paths.people.show(world.otherPersonId))).statusCode, 200)
+      assert.equal((await practitioner.get(paths.episodes.show(world.episodeId))).statusCode, 403)
+    })
+
+    after(() => t.close())
+
+    async function expectedAbout(personId: string): Promise<string[]> {
+      const episodes = await t.database.db.selectFrom('episodePeople').select('episodeId').where('personId', '=', personId).execute()
+      const households = await t.database.db.selectFrom('householdMembers').select('householdId').where('personId', '=', personId).execute()
+      const rows = await t.database.db
+        .selectFrom('auditEvents')
+        .select(['id', 'recordType', 'recordId', 'episodeId'])
+        .where('authorityId', '=', world.authorityId)
+        .execute()
+      return rows
+        .filter(
+          row =>
+            (row.recordType === 'person' && row.recordId === personId) ||
+            (row.recordType === 'household' && households.some(h => h.householdId === row.recordId)) ||
+            (row.episodeId !== null && episodes.some(e => e.episodeId === row.episodeId)),
+        )
+        .map(row => row.id)
+    }
+
+    it('finds every event about a person: their record and the episodes they are in, and nothing else', async () => {
+      const expected = await expectedAbout(world.episodeChildId)
+      assert.ok(expected.length >= 4, `events about the child: ${expected.length}`)
+      const response = await coordinator.get(paths.audit({ personId: world.episodeChildId }))
+      assert.equal(response.statusCode, 200)
+      const $ = load(response.body)
+      assert.match($('caption').text(), new RegExp(`^${expected.length} events about `))
+      const csv = await coordinator.get(paths.auditExport({ personId: world.episodeChildId }))
+      const lines = csv.body.replace(/^\ufeff/, '').trimEnd().split('\r\n')
+      assert.match(lines[0] ?? '', /"Roles","Purpose","Episode ID","Chain position"$/)
+      assert.equal(lines.length, expected.length + 1)
+      assert.ok(lines.slice(1).every(line => !line.includes(world.otherPersonId) || line.includes(world.episodeId)))
+      // The refusal is there, with the practitioner's roles; the read of the other person is not.
+      assert.ok(lines.some(line => line.includes('"denied"') && line.includes('"Practitioner"')), 'the refused read')
+      const aboutOther = await coordinator.get(paths.auditExport({ personId: world.otherPersonId }))
+      assert.ok(aboutOther.body.includes(world.otherPersonId))
+      assert.ok(!aboutOther.body.includes(`"${world.episodeId}"`) || (await expectedAbout(world.otherPersonId)).length > 1)
+    })
+
+    it('narrows a person search by practitioner and by period', async () => {
+      const byPractitioner = await coordinator.get(
+        paths.auditExport({ personId: world.episodeChildId, userId: world.practitioner.id }),
+      )
+      const lines = byPractitioner.body.replace(/^\ufeff/, '').trimEnd().split('\r\n')
+      assert.equal(lines.length, 2, 'only the refused read')
+      const today = t.clock.now()
+      const day = { 'from-day': today.getUTCDate(), 'from-month': today.getUTCMonth() + 1, 'from-year': today.getUTCFullYear() }
+      const inPeriod = await coordinator.get(paths.audit({ personId: world.episodeChildId, ...day }))
+      assert.equal(inPeriod.statusCode, 200)
+      const past = await coordinator.get(
+        paths.audit({ personId: world.episodeChildId, 'to-day': 1, 'to-month': 1, 'to-year': 2000 }),
+      )
+      assert.match(load(past.body)('.govuk-body').text(), /No events match these filters/)
+    })
+
+    it('refuses a person ID that is malformed or not in the authority (another authority\'s person looks the same as no one)', async () => {
+      for (const personId of ['not-an-id', uuidv7(), other.episodeChildId]) {
+        const response = await coordinator.get(paths.audit({ personId }))
+        assert.equal(response.statusCode, 400, personId)
+        assert.equal(errorSummary(response.body).length, 1)
+        const csv = await coordinator.get(paths.auditExport({ personId }))
+        assert.equal(csv.statusCode, 400)
+      }
+      const foreign = await coordinator.get(paths.audit({ personId: other.episodeChildId }))
+      assert.ok(!foreign.body.includes('Vexa'))
     })
   })
 }

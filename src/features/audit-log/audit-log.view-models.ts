@@ -1,3 +1,4 @@
+import { ROLE_NAMES } from '../../policy/actor.ts'
 import { ACTIONS } from '../../policy/policy.ts'
 import type { AuditEntry } from './audit-log.repository.ts'
 import type { AuditQueryValues } from './audit-log.schemas.ts'
@@ -81,8 +82,14 @@ export function whoDid(event: Pick<AuditEntry, 'actorKind' | 'actorName'>): stri
   return event.actorName ?? 'Unknown person'
 }
 
+/** The roles the practitioner held when they acted, in words ("Coordinator, Practitioner"). */
+export function rolesText(roles: readonly string[] | null): string {
+  return (roles ?? []).map(role => (role in ROLE_NAMES ? ROLE_NAMES[role as keyof typeof ROLE_NAMES] : role)).join(', ')
+}
+
 export function auditRow(event: AuditEntry) {
   return {
+    roles: rolesText(event.actorRoles),
     at: event.at.toISOString(),
     time: ukDateTime(event.at),
     who: whoDid(event),

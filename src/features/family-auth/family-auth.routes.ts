@@ -4,6 +4,7 @@ import { DomainRuleError } from '../../lib/errors.ts'
 import { translator, type Language } from '../../lib/i18n.ts'
 import { singleError, submittedText, toFormErrors, type FormErrors } from '../../lib/validation.ts'
 import { requireFamily, requireSignedIn } from '../../plugins/session.ts'
+import { routeRateLimit } from '../../plugins/route-rate-limit.ts'
 import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import { paths, safeReturnPath } from '../../paths.ts'
 import { episodeNav } from '../episodes/episode-summary.ts'
@@ -37,7 +38,7 @@ export function registerFamilyAuthRoutes(app: FastifyInstance, services: Service
   const cookies = { pending: `${prefix}onestory-family-pending`, device: `${prefix}onestory-family-device` }
   const cookieOptions = { path: '/', httpOnly: true, secure: familyAuth.cookieSecure, sameSite: 'lax' as const }
   // Per IP, on top of the per-account limits in the service (5 codes an hour, 5 tries a code).
-  const signInLimit = app.rateLimit({ max: 20, timeWindow: '1 minute' })
+  const signInLimit = routeRateLimit(app, { max: 20, timeWindow: '1 minute' })
   const signedIn = { preHandler: requireSignedIn(auth) }
   const family = { preHandler: requireFamily }
 
