@@ -28,6 +28,7 @@ import { createFamilyAuthService } from './features/family-auth/family-auth.serv
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
 import { createFamilyPageService } from './features/family-pages/family-pages.service.ts'
 import { createFamilyRecordsService } from './features/family-records/family-records.service.ts'
+import { createRetentionService } from './features/retention/retention.service.ts'
 import { createSubjectAccessService } from './features/subject-access/subject-access.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
@@ -58,8 +59,9 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const myWork = createMyWorkService({ ...deps, access })
   const familyPages = createFamilyPageService({ ...deps, access })
   const familyRecords = createFamilyRecordsService({ ...deps, access })
+  const retention = createRetentionService({ ...deps, access })
   const subjectAccess = createSubjectAccessService({ ...deps, access })
-  return { identityProtection, subjectAccess, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  return { retention, identityProtection, subjectAccess, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -248,6 +248,16 @@ export const paths = {
   },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),
+  retention: {
+    home: () => '/retention',
+    refresh: () => '/retention/refresh',
+    approve: (batchId: string) => `/retention/batches/${batchId}/approve`,
+    batch: (batchId: string) => `/retention/batches/${batchId}`,
+    newHold: (query: { kind?: 'episode' | 'person'; id?: string } = {}) => withQuery('/retention/holds/new', query),
+    holds: () => '/retention/holds',
+    releaseHold: (holdId: string) => `/retention/holds/${holdId}/release`,
+    rules: () => '/admin/retention',
+  },
   subjectAccess: {
     page: (personId: string) => `/people/${personId}/subject-access`,
     json: (personId: string) => `/people/${personId}/subject-access.json`,

@@ -189,6 +189,8 @@ export type PersonsTable = {
   createdAt: DefaultedTimestamp
   updatedAt: DefaultedTimestamp
   version: Generated<number>
+  /** Set when retention anonymised the record (src/features/retention). */
+  anonymisedAt: Generated<Date | null>
 }
 
 export type HouseholdsTable = {
@@ -914,6 +916,11 @@ export type Database = {
   familyViews: FamilyViewsTable
   familyScores: FamilyScoresTable
   consentAgencyWithdrawals: ConsentAgencyWithdrawalsTable
+  // retention (src/features/retention)
+  retentionRules: RetentionRulesTable
+  retentionHolds: RetentionHoldsTable
+  retentionBatches: RetentionBatchesTable
+  retentionBatchItems: RetentionBatchItemsTable
   // identity protection (src/features/identity-protection)
   identityProtections: IdentityProtectionsTable
 }
@@ -1097,6 +1104,59 @@ export type AgencyLawfulBasesTable = {
   recordedByUserId: string
   recordedAt: Timestamp
   version: Generated<number>
+}
+
+// --- retention (src/features/retention) ---
+
+export type RetentionRecordType = 'episode' | 'episode_safeguarding' | 'person'
+export type RetentionSubjectKind = 'episode' | 'person'
+
+export type RetentionRulesTable = {
+  authorityId: string
+  recordType: RetentionRecordType
+  yearsAfter: number
+  untilAge: number | null
+  updatedByUserId: string | null
+  updatedAt: Timestamp
+  version: Generated<number>
+}
+
+export type RetentionHoldsTable = {
+  authorityId: string
+  id: string
+  subjectKind: RetentionSubjectKind
+  subjectId: string
+  reason: string
+  placedByUserId: string
+  placedAt: Timestamp
+  releasedAt: Date | null
+  releasedByUserId: string | null
+  releaseReason: string | null
+}
+
+export type RetentionBatchesTable = {
+  authorityId: string
+  id: string
+  status: 'proposed' | 'approved' | 'completed'
+  listedAt: Timestamp
+  approvedByUserId: string | null
+  approvedAt: Date | null
+  completedAt: Date | null
+  version: Generated<number>
+}
+
+export type RetentionBatchItemsTable = {
+  authorityId: string
+  batchId: string
+  subjectKind: RetentionSubjectKind
+  subjectId: string
+  recordType: RetentionRecordType
+  label: string | null
+  dueOn: string
+  disposition: 'delete' | 'anonymise'
+  outcome: Generated<'pending' | 'disposed' | 'held' | 'not_due' | 'gone'>
+  disposedAt: Date | null
+  details: Json<Record<string, unknown>>
 }
 
 // --- retention (src/features/retention) ---

@@ -15,6 +15,8 @@ export function startJobs(deps: { db: Kysely<Database>; config: Config; services
     { name: 'sweep-expired-sessions', everyMs: 5 * 60_000, run: () => deps.services.auth.sweepExpired() },
     // Safe with N instances without a lock: each email is claimed with FOR UPDATE SKIP LOCKED.
     { name: 'send-outbox', everyMs: 5_000, run: () => deps.services.outbox.sendDue() },
+    // Retention (docs/retention.md): finish approved disposals, then list what is due for a coordinator to approve.
+    { name: 'retention', everyMs: 6 * 60 * 60_000, run: () => deps.services.retention.runScheduled() },
   ]
   const timers: NodeJS.Timeout[] = []
   const running = new Set<Promise<unknown>>()

@@ -103,6 +103,13 @@ export const ACTIONS = {
   'family.consent': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: withdraw consent to share with an agency' },
   'family.account': { roles: 'any', audience: 'family', personalData: true, description: 'Family: our own account, language and signed-in devices' },
 
+  // Retention (src/features/retention, docs/retention.md).
+  'retention.configure': { roles: ['administrator'], personalData: false, description: 'Set how long closed episodes and people in no episode are kept' },
+  'retention.review': { roles: ['coordinator'], personalData: true, description: 'See the records due for disposal and the legal holds' },
+  'retention.approve': { roles: ['coordinator'], personalData: true, description: 'Approve a batch of records for deletion or anonymisation' },
+  'retention.hold': { roles: ['coordinator'], personalData: true, description: 'Place or release a legal hold that stops an episode or person being disposed of' },
+  'retention.dispose': { roles: ['coordinator'], personalData: true, description: 'Delete an approved episode or anonymise a person (the disposal is audited, never its content)' },
+
   // Record history, rectification, disputes and subject access (src/features/records-history, src/features/subject-access).
   'history.view': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'See the history of changes to a person\'s or an episode\'s records' },
   'record.correct': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'Correct a person\'s details with a reason (rectification; the old value stays in the history)' },

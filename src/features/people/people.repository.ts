@@ -8,7 +8,7 @@ import type { PersonDetailsInput } from './people.schemas.ts'
 
 // ---- people ----------------------------------------------------------------------------------------------------
 
-export type Person = Omit<Selectable<PersonsTable>, 'authorityId' | 'searchName' | 'searchGiven' | 'searchFamily'>
+export type Person = Omit<Selectable<PersonsTable>, 'authorityId' | 'searchName' | 'searchGiven' | 'searchFamily' | 'anonymisedAt'>
 
 /** Everything a practitioner records about a person: the fields the registration and edit forms validate. */
 export type PersonDetails = PersonDetailsInput
