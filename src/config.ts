@@ -22,6 +22,7 @@ const envSchema = z.object({
   LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   DEMO: z.enum(['true', 'false']).default('false'),
   BENCHMARK_ROUTES: z.enum(['true', 'false']).default('false'),
+  BENCHMARK_AUDIT_OFF: z.enum(['true', 'false']).default('false'),
   NODE_ENV: z.string().default('development'),
   DOCUMENTS_FOLDER: z.string().min(1).optional(),
   DOCUMENT_MAX_MB: z.coerce.number().int().min(1).max(100).default(10),
@@ -50,6 +51,8 @@ export type Config = Readonly<{
   demo: boolean
   /** Extra routes for `npm run bench` only (the ceiling page); never set in production. */
   benchmarkRoutes: boolean
+  /** npm run bench only, and only with benchmarkRoutes: pages without audit events, to measure the audit's cost. */
+  benchmarkAuditOff: boolean
   production: boolean
   /**
    * Documents (src/features/records): `folder` stores uploads as files named by id (unset: in the database);
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     signIn: { attemptsBeforeLockout: e.SIGN_IN_ATTEMPTS_BEFORE_LOCKOUT, lockoutMinutes: e.LOCKOUT_MINUTES },
     demo,
     benchmarkRoutes: e.BENCHMARK_ROUTES === 'true',
+    benchmarkAuditOff: e.BENCHMARK_ROUTES === 'true' && e.BENCHMARK_AUDIT_OFF === 'true',
     production: e.NODE_ENV === 'production',
     documents: {
       folder: e.DOCUMENTS_FOLDER === undefined ? undefined : path.resolve(e.DOCUMENTS_FOLDER),

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { recordAuditEvent } from '../audit/audit.ts'
+import { recordAuditEvent as writeAuditEvent, skipAuditEvent } from '../audit/audit.ts'
 import { setTransactionActor } from '../features/records-history/transaction-actor.repository.ts'
 import type { Clock } from '../lib/clock.ts'
 import { ForbiddenError } from '../lib/errors.ts'
@@ -44,7 +44,9 @@ export type Access = ReturnType<typeof createAccess>
  * The one door to personal data. Decide → work → audit, all in one transaction; a denial is audited in its own
  * transaction and surfaces as ForbiddenError. Services call nothing else to read or write personal data.
  */
-export function createAccess(db: Kysely<Database>, clock: Clock) {
+export function createAccess(db: Kysely<Database>, clock: Clock, options: { benchmarkAuditOff?: boolean } = {}) {
+  // npm run bench only (config.benchmarkAuditOff): the same pages without their audit events, to measure what auditing costs.
+  const recordAuditEvent = options.benchmarkAuditOff ? skipAuditEvent : writeAuditEvent
   async function denied(context: RequestContext, request: AccessRequest, reason: string): Promise<never> {
     if (context.actor.kind !== 'anonymous') {
       await recordAuditEvent(
