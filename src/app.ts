@@ -47,6 +47,7 @@ import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.rou
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
 import { registerFamilyRecordRoutes } from './features/family-records/family-records.routes.ts'
 import { registerSubjectAccessRoutes } from './features/subject-access/subject-access.routes.ts'
+import { registerRecordHistoryRoutes } from './features/records-history/record-history.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -271,6 +272,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerFamilyPageRoutes(app, services)
   registerFamilyRecordRoutes(app, services)
   registerSubjectAccessRoutes(app, services)
+  registerRecordHistoryRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

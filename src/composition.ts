@@ -30,6 +30,7 @@ import { createFamilyPageService } from './features/family-pages/family-pages.se
 import { createFamilyRecordsService } from './features/family-records/family-records.service.ts'
 import { createRetentionService } from './features/retention/retention.service.ts'
 import { createSubjectAccessService } from './features/subject-access/subject-access.service.ts'
+import { createRecordHistoryService } from './features/records-history/record-history.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -61,7 +62,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const familyRecords = createFamilyRecordsService({ ...deps, access })
   const retention = createRetentionService({ ...deps, access })
   const subjectAccess = createSubjectAccessService({ ...deps, access })
-  return { retention, identityProtection, subjectAccess, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  const recordHistory = createRecordHistoryService({ ...deps, access })
+  return { retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

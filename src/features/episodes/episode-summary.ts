@@ -45,7 +45,7 @@ export async function findEpisodeSummary(db: Db, authorityId: string, episodeId:
   }
 }
 
-export type EpisodeSection = 'overview' | 'team' | 'plan' | 'meetings' | 'reviews' | 'chronology' | 'notes' | 'documents'
+export type EpisodeSection = 'overview' | 'team' | 'plan' | 'meetings' | 'reviews' | 'chronology' | 'notes' | 'documents' | 'history'
 
 /** The view-model for src/views/episode-nav.njk: the caption and the episode's sub-navigation. */
 export function episodeNav(summary: EpisodeSummary, current: EpisodeSection) {
@@ -59,6 +59,7 @@ export function episodeNav(summary: EpisodeSummary, current: EpisodeSection) {
     ['chronology', 'Chronology', paths.records.chronology(id)],
     ['notes', 'Notes', paths.records.notes(id)],
     ['documents', 'Documents', paths.records.documents(id)],
+    ['history', 'History', paths.recordHistory.episode(id)],
   ]
   return {
     reference: summary.reference,
