@@ -10,6 +10,7 @@ import { BENCH_CEILING_PATH } from '../src/features/bench/bench.routes.ts'
 import { totpCode } from '../src/lib/totp.ts'
 import { paths } from '../src/paths.ts'
 import { seedBenchData, type BenchAccount } from './seed.ts'
+import { seedBenchCase } from './case-page.ts'
 
 /**
  * npm run bench: starts the real server (node src/main.ts) on a fresh database, signs in over HTTP, and drives four
@@ -22,6 +23,8 @@ const CONNECTIONS = positiveNumber(process.env.BENCH_CONNECTIONS, 50)
 const DURATION_SECONDS = positiveNumber(process.env.BENCH_DURATION, 10)
 const WARM_UP_SECONDS = positiveNumber(process.env.BENCH_WARM_UP, 2)
 const RESULTS_FILE = path.join(ROOT, 'docs', 'benchmarks.md')
+const CASE_PAGE = 'Case page: an episode\'s plan, as its team member (audited)'
+const CASE_PAGE_NO_AUDIT = 'Case page without audit (BENCHMARK_AUDIT_OFF, benchmark only)'
 
 type Kind = 'pglite' | 'postgres'
 type RouteSpec = { name: string; path: string; headers: Record<string, string> }
@@ -107,7 +110,7 @@ async function freePort(): Promise<number> {
 
 type Server = { child: ChildProcess; pid: number; baseUrl: string; output: () => string }
 
-async function startServer(database: BenchDatabase): Promise<Server> {
+async function startServer(database: BenchDatabase, extraEnv: Record<string, string> = {}): Promise<Server> {
   const port = await freePort()
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -121,6 +124,7 @@ async function startServer(database: BenchDatabase): Promise<Server> {
     BENCHMARK_ROUTES: 'true',
     NODE_ENV: 'production',
     DEMO: 'false',
+    ...extraEnv,
   }
   if (database.kind === 'pglite') delete env.DATABASE_URL
   const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -547,8 +551,10 @@ async function main(): Promise<number> {
     // Seed before the server starts (it migrates the fresh database first), then let the server open it.
     const seeding = await openDatabase({ databaseUrl: database.env.DATABASE_URL, dataDir: database.env.DATA_DIR ?? 'memory://' })
     let seed
+    let benchCase
     try {
       seed = await seedBenchData(seeding)
+      benchCase = await seedBenchCase(seeding, seed.practitioner.email)
     } finally {
       await seeding.close()
     }
@@ -565,6 +571,7 @@ async function main(): Promise<number> {
       { name: 'Home page, signed in', path: paths.home(), headers: { cookie: practitioner.cookieHeader() } },
       { name: 'Administration: users list', path: paths.admin.users(), headers: { cookie: administrator.cookieHeader() } },
       { name: 'API: list agencies', path: `${paths.api.root()}/agencies`, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+      { name: CASE_PAGE, path: paths.plans.show(benchCase.episodeId), headers: { cookie: practitioner.cookieHeader() } },
     ]
     // Each route must answer 200 before it is measured, so that a broken route fails fast and says why.
     for (const route of routes) {
@@ -596,6 +603,14 @@ async function main(): Promise<number> {
       seedSummary: `one authority, ${seed.users} users, ${seed.agencies} agencies; second factor required (signed in with TOTP)`,
     }
     sampler.stop()
+    // What auditing costs (issue 6): the same case page on a second server started with BENCHMARK_AUDIT_OFF=true, which
+    // writes no audit events (benchmark only). The first server stops first: PGlite's folder has one user at a time.
+    await stopServer(server)
+    server = await startServer(database, { BENCHMARK_AUDIT_OFF: 'true' })
+    const withoutAudit = await signIn(server.baseUrl, seed.practitioner)
+    const casePage = paths.plans.show(benchCase.episodeId)
+    log(`${CASE_PAGE_NO_AUDIT}: ${WARM_UP_SECONDS} s warm-up, ${DURATION_SECONDS} s measured…`)
+    results.push(await benchRoute(server.baseUrl, { name: CASE_PAGE_NO_AUDIT, path: casePage, headers: { cookie: withoutAudit.cookieHeader() } }))
     printReport(report)
     if (report.processes > 1) for (const line of sampler.describe()) log(`  ${line}`)
     const failed = results.filter(r => r.non2xx + r.socketErrors + r.timeouts > 0)

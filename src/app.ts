@@ -46,6 +46,7 @@ import { registerFamilyHelpRoutes } from './features/family-help/family-help.rou
 import { registerFamilyAuthRoutes } from './features/family-auth/family-auth.routes.ts'
 import { registerFamilyPageRoutes } from './features/family-pages/family-pages.routes.ts'
 import { registerFamilyRecordRoutes } from './features/family-records/family-records.routes.ts'
+import { registerBreakGlassRoutes } from './features/break-glass/break-glass.routes.ts'
 import { registerSubjectAccessRoutes } from './features/subject-access/subject-access.routes.ts'
 import { registerRecordHistoryRoutes } from './features/records-history/record-history.routes.ts'
 import { registerApi } from './api/api.ts'
@@ -224,7 +225,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       if (isFamilyPage(request)) {
         return reply.render('family-error.njk', { title: error.title, paragraphs: [error.message], link: { href: paths.family.home(), text: 'Go to your family\'s home page' } }, error.status)
       }
-      return reply.render('error.njk', { title: error.title, paragraphs: [error.message], link: { href: '/', text: 'Go to the home page' } }, error.status)
+      return reply.render('error.njk', { title: error.title, paragraphs: [error.message], link: { href: '/', text: 'Go to the home page' }, breakGlassHref: breakGlassOffer(request, error.status) }, error.status)
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) {
@@ -271,6 +272,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerFamilyAuthRoutes(app, services)
   registerFamilyPageRoutes(app, services)
   registerFamilyRecordRoutes(app, services)
+  registerBreakGlassRoutes(app, services)
   registerSubjectAccessRoutes(app, services)
   registerRecordHistoryRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
@@ -291,6 +293,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 /** What of an error may be logged: never a database error's detail, which can quote the values of a row. */
 function safeError(error: Error & { code?: string }) {
   return { type: error.name, code: error.code, message: error.message.slice(0, 300), stack: error.stack?.split('\n').slice(1, 8).join('\n') }
+}
+
+/** A practitioner refused an episode's page may open it in an emergency (src/features/break-glass). */
+function breakGlassOffer(request: FastifyRequest, status: number): string | null {
+  if (status !== 403 || request.method !== 'GET' || request.actor.kind !== 'practitioner') return null
+  const match = /^\/episodes\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/|$|\?)/i.exec(request.url)
+  return match?.[1] && !request.url.includes('/break-glass') ? paths.breakGlass.open(match[1]) : null
 }
 
 function isFamilyPage(request: FastifyRequest): boolean {

@@ -28,6 +28,7 @@ import { createFamilyAuthService } from './features/family-auth/family-auth.serv
 import { createMyWorkService } from './features/my-work/my-work.service.ts'
 import { createFamilyPageService } from './features/family-pages/family-pages.service.ts'
 import { createFamilyRecordsService } from './features/family-records/family-records.service.ts'
+import { createBreakGlassService } from './features/break-glass/break-glass.service.ts'
 import { createRetentionService } from './features/retention/retention.service.ts'
 import { createSubjectAccessService } from './features/subject-access/subject-access.service.ts'
 import { createRecordHistoryService } from './features/records-history/record-history.service.ts'
@@ -60,10 +61,11 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const myWork = createMyWorkService({ ...deps, access })
   const familyPages = createFamilyPageService({ ...deps, access })
   const familyRecords = createFamilyRecordsService({ ...deps, access })
+  const breakGlass = createBreakGlassService({ ...deps, access })
   const retention = createRetentionService({ ...deps, access })
   const subjectAccess = createSubjectAccessService({ ...deps, access })
   const recordHistory = createRecordHistoryService({ ...deps, access })
-  return { retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  return { breakGlass, retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

@@ -30,6 +30,7 @@ const envSchema = z.object({
   PATH: z.string().optional(),
   FAMILY_SESSION_IDLE_MINUTES: z.coerce.number().int().min(2).max(120).default(15),
   FAMILY_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(12).default(4),
+  BREAK_GLASS_HOURS: z.coerce.number().int().min(1).max(24).default(4),
   NOTIFY_BASE_URL: z.string().url('NOTIFY_BASE_URL must be an absolute URL, for example https://api.notifications.service.gov.uk').optional(),
   NOTIFY_API_KEY: z.string().min(74, 'NOTIFY_API_KEY must be a GOV.UK Notify API key (name-serviceid-secret)').optional(),
   NOTIFY_SMS_TEMPLATE_ID: z.string().uuid('NOTIFY_SMS_TEMPLATE_ID must be the id of a Notify text message template').optional(),
@@ -61,6 +62,8 @@ export type Config = Readonly<{
   documents: Readonly<{ folder: string | undefined; maxBytes: number; virusScanner: string; searchPath: string }>
   /** The family's own view: shorter sessions than practitioners'. */
   familySession: Readonly<{ idleMinutes: number; absoluteHours: number }>
+  /** How long an emergency (break-glass) opening of an episode lets the practitioner read it (src/features/break-glass). */
+  breakGlassHours: number
   /**
    * Text messages for family sign-in codes through a GOV.UK Notify-compatible HTTP interface. Unset: codes that would
    * go by text are kept in the outbox (development and tests).
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       searchPath: e.PATH ?? '',
     },
     familySession: { idleMinutes: e.FAMILY_SESSION_IDLE_MINUTES, absoluteHours: e.FAMILY_SESSION_ABSOLUTE_HOURS },
+    breakGlassHours: e.BREAK_GLASS_HOURS,
     sms:
       e.NOTIFY_API_KEY && e.NOTIFY_SMS_TEMPLATE_ID
         ? { baseUrl: (e.NOTIFY_BASE_URL ?? 'https://api.notifications.service.gov.uk').replace(/\/$/, ''), apiKey: e.NOTIFY_API_KEY, templateId: e.NOTIFY_SMS_TEMPLATE_ID }

@@ -187,11 +187,11 @@ export const paths = {
     merge: (personId: string) => `/people/${personId}/merge`,
     mergeWith: (personId: string, otherPersonId: string) => `/people/${personId}/merge/${otherPersonId}`,
     undoMerge: (mergeId: string) => `/person-merges/${mergeId}/undo`,
-  },
-  households: {
     /** Identity protection (src/features/identity-protection): "do not disclose to" markers on a person's details. */
     protection: (personId: string) => `/people/${personId}/identity-protection`,
     endProtection: (personId: string) => `/people/${personId}/identity-protection/end`,
+  },
+  households: {
     create: (query: { personId?: string } = {}) => withQuery('/households/new', query),
     show: (householdId: string) => `/households/${householdId}`,
     addMember: (householdId: string) => `/households/${householdId}/members`,
@@ -245,6 +245,16 @@ export const paths = {
     sharedViews: (episodeId: string) => `/family/episodes/${episodeId}/young-peoples-views`,
     /** Practitioner side: the young people's views, for the team. */
     teamViews: (episodeId: string) => `/episodes/${episodeId}/young-peoples-views`,
+  },
+  /** Break-glass, sharing without agreement and the agencies' lawful bases: src/features/break-glass. */
+  breakGlass: {
+    open: (episodeId: string) => `/episodes/${episodeId}/break-glass`,
+    reviews: () => '/break-glass',
+    reviewGrant: (grantId: string) => `/break-glass/openings/${grantId}/review`,
+    reviewSharing: (sharingId: string) => `/break-glass/sharing/${sharingId}/review`,
+    sharing: (episodeId: string) => `/episodes/${episodeId}/sharing-without-agreement`,
+    endSharing: (episodeId: string, sharingId: string) => `/episodes/${episodeId}/sharing-without-agreement/${sharingId}/end`,
+    lawfulBasis: (agencyId: string) => `/admin/agencies/${agencyId}/lawful-basis`,
   },
   audit: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit', query),
   auditExport: (query: Record<string, string | number | undefined> = {}) => withQuery('/audit/export.csv', query),

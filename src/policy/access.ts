@@ -5,7 +5,7 @@ import { setTransactionActor } from '../features/records-history/transaction-act
 import type { Clock } from '../lib/clock.ts'
 import { ForbiddenError } from '../lib/errors.ts'
 import type { RequestContext } from './actor.ts'
-import { ACTIONS, decide, type Action, type Resource } from './policy.ts'
+import { ACTIONS, decide, underBreakGlass, type Action, type Resource } from './policy.ts'
 
 export type AccessRequest = {
   action: Action
@@ -20,6 +20,12 @@ export type AccessRequest = {
 
 function episodeOf(request: AccessRequest): string | null {
   return request.episodeId ?? request.resource.relationship?.episodeId ?? null
+}
+
+/** The purpose the event records: an access that only an emergency (break-glass) grant allows is marked 'break-glass'. */
+function purposeOf(request: AccessRequest, now: Date): string | null {
+  if (underBreakGlass(request.action, request.resource.relationship, now)) return 'break-glass'
+  return request.purpose ?? null
 }
 
 /**
@@ -58,7 +64,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
           outcome: 'denied',
           recordType: request.recordType ?? null,
           recordId: request.recordId ?? null,
-          purpose: request.purpose ?? null,
+          purpose: purposeOf(request, clock.now()),
           episodeId: episodeOf(request),
           details: { reason },
         },
@@ -73,7 +79,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
     request: AccessRequest,
     work: (trx: Transaction<Database>, note: AuditNote) => Promise<T>,
   ): Promise<T> {
-    const decision = decide(context.actor, request.action, request.resource)
+    const decision = decide(context.actor, request.action, request.resource, clock.now())
     if (!decision.allowed) return denied(context, request, decision.reason)
     return db.transaction().execute(async trx => {
       // Record history: who is changing rows in this transaction (read by the record_history trigger).
@@ -90,7 +96,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
             outcome: 'allowed',
             recordType: request.recordType ?? null,
             recordId: note.recordId ?? request.recordId ?? null,
-            purpose: request.purpose ?? null,
+            purpose: purposeOf(request, clock.now()),
             episodeId: episodeOf(request),
             ...(note.details ? { details: note.details } : {}),
           },
@@ -128,7 +134,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
     request: AccessRequest,
     note: AuditNote = {},
   ): Promise<void> {
-    const decision = decide(context.actor, request.action, request.resource)
+    const decision = decide(context.actor, request.action, request.resource, clock.now())
     if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
     await recordAuditEvent(
       trx,
@@ -139,7 +145,7 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
         outcome: 'allowed',
         recordType: request.recordType ?? null,
         recordId: note.recordId ?? request.recordId ?? null,
-        purpose: request.purpose ?? null,
+        purpose: purposeOf(request, clock.now()),
         episodeId: episodeOf(request),
         ...(note.details ? { details: note.details } : {}),
       },
@@ -147,5 +153,10 @@ export function createAccess(db: Kysely<Database>, clock: Clock, options: { benc
     )
   }
 
-  return { run, transaction, assertWithin, decide }
+  /** The policy at the injected clock's time (an emergency grant runs out by it). */
+  function decideNow(actor: Parameters<typeof decide>[0], action: Action, resource: Resource) {
+    return decide(actor, action, resource, clock.now())
+  }
+
+  return { run, transaction, assertWithin, decide: decideNow }
 }

@@ -103,18 +103,34 @@ export const ACTIONS = {
   'family.consent': { roles: 'any', audience: 'family', personalData: true, record: 'family', description: 'Family: withdraw consent to share with an agency' },
   'family.account': { roles: 'any', audience: 'family', personalData: true, description: 'Family: our own account, language and signed-in devices' },
 
-  // Retention (src/features/retention, docs/retention.md).
-  'retention.configure': { roles: ['administrator'], personalData: false, description: 'Set how long closed episodes and people in no episode are kept' },
-  'retention.review': { roles: ['coordinator'], personalData: true, description: 'See the records due for disposal and the legal holds' },
-  'retention.approve': { roles: ['coordinator'], personalData: true, description: 'Approve a batch of records for deletion or anonymisation' },
-  'retention.hold': { roles: ['coordinator'], personalData: true, description: 'Place or release a legal hold that stops an episode or person being disposed of' },
-  'retention.dispose': { roles: ['coordinator'], personalData: true, description: 'Delete an approved episode or anonymise a person (the disposal is audited, never its content)' },
+  // Break-glass and sharing without agreement (src/features/break-glass).
+  'break-glass.open': {
+    roles: ['practitioner', 'manager', 'panel_member', 'coordinator'],
+    personalData: true,
+    description: 'Open an episode you have no right to, for a safeguarding need, giving a reason: read-only for a few hours, reviewed by a coordinator',
+  },
+  'break-glass.review': { roles: ['coordinator'], personalData: true, description: 'See emergency (break-glass) openings and sharing without agreement, and mark them reviewed' },
+  'sharing-without-agreement.record': {
+    roles: 'any',
+    personalData: true,
+    record: 'team',
+    lead: true,
+    safeguarding: true,
+    description: 'Lead professional or coordinator: record that an agency is given the information without the family\'s agreement, or end it',
+  },
 
   // Record history, rectification, disputes and subject access (src/features/records-history, src/features/subject-access).
   'history.view': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'See the history of changes to a person\'s or an episode\'s records' },
   'record.correct': { roles: 'any', personalData: true, record: 'team-or-creator', description: 'Correct a person\'s details with a reason (rectification; the old value stays in the history)' },
   'record.dispute': { roles: 'any', personalData: true, record: 'team', description: 'Attach the family\'s statement disagreeing with an assessment, minutes or a case note' },
   'sar.export': { roles: ['coordinator'], personalData: true, description: 'Export everything held about a person for a subject access request' },
+
+  // Retention (src/features/retention, docs/retention.md).
+  'retention.configure': { roles: ['administrator'], personalData: false, description: 'Set how long closed episodes and people in no episode are kept' },
+  'retention.review': { roles: ['coordinator'], personalData: true, description: 'See the records due for disposal and the legal holds' },
+  'retention.approve': { roles: ['coordinator'], personalData: true, description: 'Approve a batch of records for deletion or anonymisation' },
+  'retention.hold': { roles: ['coordinator'], personalData: true, description: 'Place or release a legal hold that stops an episode or person being disposed of' },
+  'retention.dispose': { roles: ['coordinator'], personalData: true, description: 'Delete an approved episode or anonymise a person (the disposal is audited, never its content)' },
 } as const satisfies Record<
   string,
   {
@@ -129,6 +145,8 @@ export const ACTIONS = {
     audience?: 'family'
     /** A safeguarding action: never blocked by consent the family withdrew (2024 information-sharing advice). */
     safeguarding?: boolean
+    /** Only the episode's lead professional (on its team) or a coordinator. */
+    lead?: boolean
   }
 >
 
@@ -153,7 +171,35 @@ export type RecordRelationship = Readonly<{
   familyMember?: boolean
   /** The episode the record belongs to: the audit event carries it, so the family can see who has looked. */
   episodeId?: string
+  /**
+   * The actor opened this episode in an emergency (break-glass) and the grant runs until then. The policy honours it
+   * only for reading (BREAK_GLASS_READS) and only while it runs; every audit event under it is marked 'break-glass'.
+   */
+  breakGlassUntil?: Date
+  /** The lead professional or a coordinator recorded sharing with the actor's agency without the family's agreement. */
+  sharedWithoutAgreement?: boolean
+  /** One of the episode's current lead professionals. */
+  leadProfessional?: boolean
 }>
+
+/** What an emergency (break-glass) grant lets its holder do: read the episode and its people, never change them. */
+export const BREAK_GLASS_READS: ReadonlySet<Action> = new Set<Action>([
+  'person.view',
+  'episode.view',
+  'assessment.view',
+  'team.view',
+  'plan.view',
+  'meeting.view',
+  'review.view',
+  'chronology.view',
+  'note.view',
+  'document.view',
+])
+
+/** Whether an emergency (break-glass) grant is what lets the actor do this now (the audit event is then marked). */
+export function underBreakGlass(action: Action, relationship: RecordRelationship | undefined, now: Date): boolean {
+  return relationship?.breakGlassUntil !== undefined && relationship.breakGlassUntil.getTime() > now.getTime() && BREAK_GLASS_READS.has(action)
+}
 
 /** What the operation touches: always the authority that owns it, and the user it belongs to where relevant. */
 export type Resource = Readonly<{ authorityId: string; ownerUserId?: string; relationship?: RecordRelationship }>
@@ -165,16 +211,16 @@ export type Decision = Readonly<{ allowed: true } | { allowed: false; reason: st
 
 const ALLOW: Decision = { allowed: true }
 
-export function decide(actor: Actor, action: Action, resource: Resource): Decision {
+export function decide(actor: Actor, action: Action, resource: Resource, now: Date = new Date()): Decision {
   try {
-    return decideUnsafe(actor, action, resource)
+    return decideUnsafe(actor, action, resource, now)
   } catch {
     // Fail closed: an exception inside the policy denies (ASVS 16.5.3).
     return { allowed: false, reason: 'policy error' }
   }
 }
 
-function decideUnsafe(actor: Actor, action: Action, resource: Resource): Decision {
+function decideUnsafe(actor: Actor, action: Action, resource: Resource, now: Date): Decision {
   if (actor.kind === 'anonymous') return { allowed: false, reason: 'not signed in' }
   if (actor.authorityId !== resource.authorityId) return { allowed: false, reason: 'another authority' }
   if (actor.kind === 'system') return ALLOW
@@ -192,7 +238,7 @@ function decideUnsafe(actor: Actor, action: Action, resource: Resource): Decisio
     const permitted: readonly Role[] = rule.roles
     if (!permitted.some(role => actor.roles.has(role))) return { allowed: false, reason: `needs role ${permitted.join(' or ')}` }
   }
-  return rule.record ? decideRecord(actor.roles, rule, rule.record, resource.relationship) : ALLOW
+  return rule.record ? decideRecord(actor.roles, rule, rule.record, resource.relationship, underBreakGlass(action, resource.relationship, now)) : ALLOW
 }
 
 type ActionRule = {
@@ -201,6 +247,7 @@ type ActionRule = {
   contributors?: boolean
   audience?: 'family'
   safeguarding?: boolean
+  lead?: boolean
 }
 
 function decideRecord(
@@ -208,16 +255,27 @@ function decideRecord(
   rule: ActionRule,
   record: 'team' | 'team-or-creator' | 'manager' | 'family',
   relationship: RecordRelationship | undefined,
+  breakGlass = false,
 ): Decision {
   if (!relationship) return { allowed: false, reason: 'relationship to the record not established' }
   if (record === 'family') return { allowed: false, reason: 'only for family members' }
-  if (relationship.agencyConsentWithdrawn && rule.safeguarding !== true && !SEES_ALL_RECORDS.some(role => roles.has(role))) {
+  // Break-glass (reading only, while the grant runs) counts as on the team, withdrawn consent notwithstanding.
+  if (breakGlass) return ALLOW
+  if (
+    relationship.agencyConsentWithdrawn &&
+    rule.safeguarding !== true &&
+    relationship.sharedWithoutAgreement !== true &&
+    !SEES_ALL_RECORDS.some(role => roles.has(role))
+  ) {
     return { allowed: false, reason: 'the family withdrew consent to share with your agency' }
   }
   if (record === 'manager') {
     return relationship.managesAssessor ? ALLOW : { allowed: false, reason: 'not the manager of this assessor' }
   }
   if (SEES_ALL_RECORDS.some(role => roles.has(role))) return ALLOW
+  if (rule.lead === true && !(relationship.onTeam && relationship.leadProfessional === true)) {
+    return { allowed: false, reason: 'only the lead professional or a coordinator' }
+  }
   if (relationship.onTeam && (!relationship.contributorOnly || rule.contributors === true)) return ALLOW
   if (record === 'team-or-creator' && relationship.createdByActor) return ALLOW
   return { allowed: false, reason: relationship.onTeam ? 'contributors may not do this' : 'not on the team' }

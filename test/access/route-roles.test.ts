@@ -12,7 +12,9 @@ import { buildAuthorityWorld, fillRoute, type AuthorityWorld } from '../helpers/
 
 // 'family': the family's own view — a signed-in family member only; anyone else (every practitioner role included) is
 // sent to the family sign-in page. Which family may see which record is proven in test/access/family-routes.test.ts.
-type Who = 'public' | 'signed-in' | 'family' | Role
+// 'not-administrator': any signed-in role except administrator alone (break-glass: administrators configure the system
+// and do not read case records; a coordinator, who already sees every record, is sent straight to it).
+type Who = 'public' | 'signed-in' | 'family' | 'not-administrator' | Role
 const RULES: Array<[RegExp, Who]> = [
   // The family's own view: help pages and signing in are public; the practitioner's invitation pages are team records.
   [/^\/family\/(sign-in|sign-in\/code|language|help|help\/words|help\/:topic)$/, 'public'],
@@ -41,6 +43,10 @@ const RULES: Array<[RegExp, Who]> = [
   // Meetings are team records (the test users are not on the world's episode): of them only a coordinator may open them.
   // Approving minutes is the chair's (a rule the page explains), not a role: coordinators reach the page.
   [/^\/(api\/v1\/)?episodes\/:episodeId\/meetings(\/|$)/, 'coordinator'],
+  // Break-glass: anyone but an administrator may ask to open an episode in an emergency (the form; a reason is needed);
+  // the review list is the coordinators'. Sharing without agreement is the lead professional's or a coordinator's.
+  [/^\/episodes\/:episodeId\/break-glass$/, 'not-administrator'],
+  [/^\/break-glass(\/|$)/, 'coordinator'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'coordinator'],
   // People and families: anyone signed in may search and register; a person or household record needs a relationship
   // to it (the world's records were registered by another user), so of the test users only a coordinator may open one.
@@ -136,7 +142,7 @@ for (const kind of databaseKinds()) {
           const before = await deniedCount()
           const response = await send(browser, route.method, url)
           cases++
-          const allowed = who === 'public' || who === 'signed-in' || who === role
+          const allowed = who === 'public' || who === 'signed-in' || who === role || (who === 'not-administrator' && role !== 'administrator')
           assert.ok(response.statusCode < 500, `${role} ${route.method} ${route.url} answered ${response.statusCode}`)
           if (allowed) {
             assert.ok(![401, 403].includes(response.statusCode), `${role} should be allowed ${route.method} ${route.url}, got ${response.statusCode}`)

@@ -184,6 +184,10 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.episodeChildId
       case 'topic':
         return 'meetings'
+      case 'grantId':
+      case 'sharingId':
+        // Break-glass openings and sharing without agreement: none exist in the world (their pages answer 404).
+        return '0190a000-0000-7000-8000-000000000001'
       case 'token':
         return newSecret()
       default:

@@ -350,6 +350,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         backLink: paths.admin.agencies(),
         action: agency ? paths.admin.agency(agency.id) : paths.admin.newAgency(),
         editing: agency !== null,
+        // Break-glass feature: the agency's lawful basis for early help sharing is recorded on its own page.
+        lawfulBasisHref: agency ? paths.breakGlass.lawfulBasis(agency.id) : null,
         values: { active: 'yes', ...values },
         kindItems: kindItems(chosenKind, { placeholder: 'Choose a kind of agency' }),
         localityItems: localityItems(localities, chosenLocality, 'The whole area (no single locality)'),

@@ -34,14 +34,61 @@ export async function findEpisodeRelationship(
             .where('w.endedAt', 'is', null),
         )
         .as('withdrawn'),
+      // Break-glass (src/features/break-glass): sharing recorded without the family's agreement overrides a
+      // withdrawal for that agency; the lead professional may record it.
+      eb
+        .exists(
+          eb
+            .selectFrom('sharingWithoutAgreement as s')
+            .select('s.id')
+            .whereRef('s.authorityId', '=', 'm.authorityId')
+            .whereRef('s.episodeId', '=', 'm.episodeId')
+            .whereRef('s.agencyId', '=', 'm.agencyId')
+            .where('s.endedAt', 'is', null),
+        )
+        .as('shared'),
+      eb
+        .exists(
+          eb
+            .selectFrom('leadProfessionals as l')
+            .select('l.id')
+            .whereRef('l.authorityId', '=', 'm.authorityId')
+            .whereRef('l.episodeId', '=', 'm.episodeId')
+            .whereRef('l.userId', '=', 'm.userId')
+            .where('l.endedAt', 'is', null),
+        )
+        .as('lead'),
     ])
     .where('m.authorityId', '=', authorityId)
     .where('m.episodeId', '=', episodeId)
     .where('m.userId', '=', userId)
     .where('m.leftAt', 'is', null)
     .executeTakeFirst()
-  if (!member) return { onTeam: false, episodeId }
-  return { onTeam: true, contributorOnly: member.role === 'contributor', agencyConsentWithdrawn: member.withdrawn === true, episodeId }
+  if (!member) return { onTeam: false, episodeId, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
+  const relationship = {
+    onTeam: true,
+    contributorOnly: member.role === 'contributor',
+    agencyConsentWithdrawn: member.withdrawn === true,
+    episodeId,
+    ...(member.shared === true ? { sharedWithoutAgreement: true } : {}),
+    ...(member.lead === true ? { leadProfessional: true } : {}),
+  }
+  if (member.withdrawn === true && member.shared !== true) return { ...relationship, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
+  return relationship
+}
+
+/** The latest emergency (break-glass) grant of this user on this episode: the policy checks it has not run out. */
+async function breakGlassOf(db: Db, authorityId: string, episodeId: string, userId: string): Promise<{ breakGlassUntil?: Date }> {
+  const grant = await db
+    .selectFrom('breakGlassGrants')
+    .select('expiresAt')
+    .where('authorityId', '=', authorityId)
+    .where('episodeId', '=', episodeId)
+    .where('userId', '=', userId)
+    .orderBy('expiresAt', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return grant ? { breakGlassUntil: new Date(grant.expiresAt) } : {}
 }
 
 // ---- people to start an episode for ------------------------------------------------------------------------------

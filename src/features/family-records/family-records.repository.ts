@@ -284,7 +284,7 @@ export async function listCurrentLeadContacts(db: Db, authorityId: string, episo
 
 // ---- who has looked at our record ---------------------------------------------------------------------------------
 
-export type LookRow = { id: string; at: Date; action: string; recordType: string | null; userName: string | null; agencyName: string | null }
+export type LookRow = { id: string; at: Date; action: string; recordType: string | null; userName: string | null; agencyName: string | null; purpose: string | null }
 
 /**
  * Practitioners' allowed access to this episode's records (audit_events.episode_id, index audit_events_episode_idx),
@@ -296,10 +296,27 @@ export async function listLooks(db: Db, authorityId: string, episodeId: string, 
     .selectFrom('auditEvents as e')
     .leftJoin('users as u', join => join.onRef('u.authorityId', '=', 'e.authorityId').onRef('u.id', '=', 'e.actorUserId'))
     .leftJoin('agencies as a', join => join.onRef('a.authorityId', '=', 'e.authorityId').onRef('a.id', '=', 'e.actorAgencyId'))
-    .select(['e.id', 'e.at', 'e.action', 'e.recordType', 'u.name as userName', 'a.name as agencyName'])
+    .select(['e.id', 'e.at', 'e.action', 'e.recordType', 'u.name as userName', 'a.name as agencyName', 'e.purpose'])
     .where('e.authorityId', '=', authorityId)
     .where('e.actorKind', '=', 'practitioner')
     .where('e.outcome', '=', 'allowed')
+    // Break-glass (src/features/break-glass): an emergency opening marked as a risk to tell the family is left out.
+    .where(eb =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('breakGlassGrants as g')
+            .select('g.id')
+            .where('g.authorityId', '=', authorityId)
+            .where('g.episodeId', '=', episodeId)
+            .where('g.hiddenFromFamily', '=', true)
+            .whereRef('g.userId', '=', 'e.actorUserId')
+            .where('e.purpose', '=', 'break-glass')
+            .whereRef('e.at', '>=', 'g.openedAt')
+            .whereRef('e.at', '<=', 'g.expiresAt'),
+        ),
+      ),
+    )
     .where(eb =>
       eb.or([
         eb('e.episodeId', '=', episodeId),

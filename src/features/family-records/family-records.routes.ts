@@ -152,6 +152,7 @@ export function registerFamilyRecordRoutes(app: FastifyInstance, services: Servi
       consents: page.consents.map(consent => ({ ...consent, methodText: consentMethodText(t, consent.method), kindsText: agencyKindsText(t, consent.kinds) })),
       sharing: page.sharing.map(agencyView),
       stopped: page.stopped.map(agency => ({ ...agencyView(agency), since: agency.since, byName: agency.byName })),
+      sharedWithoutAgreement: page.sharedWithoutAgreement,
     })
   })
 

@@ -12,6 +12,7 @@ import { paths } from '../../paths.ts'
 import { elementsOf } from '../assessments/template-content.ts'
 import type { EpisodeSummary } from '../episodes/episode-summary.ts'
 import { withFamilyEpisode } from '../family-pages/family-episode.ts'
+import { listSharingShownToFamily } from '../break-glass/break-glass.service.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import { readDocumentFile, type DocumentFolder } from '../records/document-storage.ts'
 import { renderScoreChart, type ChartPanel, type ChartPoint } from './family-records.chart.ts'
@@ -311,6 +312,8 @@ export function createFamilyRecordsService(deps: { db: Kysely<Database>; config:
         })),
         sharing: agencies.filter(agency => !stopped.has(agency.id)),
         stopped: agencies.filter(agency => stopped.has(agency.id)).map(agency => ({ ...agency, since: stopped.get(agency.id)?.withdrawnAt ?? null, byName: stopped.get(agency.id)?.byName ?? '' })),
+        // Break-glass feature: shared without the family's agreement to keep a child safe (unless telling them is a risk).
+        sharedWithoutAgreement: await listSharingShownToFamily(trx, actor.authorityId, episodeId),
       }
     })
   }
@@ -375,7 +378,7 @@ export function createFamilyRecordsService(deps: { db: Kysely<Database>; config:
         episode,
         page,
         hasNext: rows.length > LOOKS_PER_PAGE,
-        looks: rows.slice(0, LOOKS_PER_PAGE).map(row => ({ at: row.at, iso: row.at.toISOString(), name: row.userName ?? '', agencyName: row.agencyName, what: lookLabel(row.action) })),
+        looks: rows.slice(0, LOOKS_PER_PAGE).map(row => ({ at: row.at, iso: row.at.toISOString(), name: row.userName ?? '', agencyName: row.agencyName, what: lookLabel(row.action), emergency: row.purpose === 'break-glass' })),
       }
     })
   }

@@ -11,9 +11,12 @@ export function registerMyWorkRoutes(app: FastifyInstance, services: Services) {
   app.get(paths.myWork.dashboard(), signedIn, async (request, reply) => {
     const dashboard = await services.myWork.dashboard(request.context())
     const sections = dashboardSections(dashboard)
+    // Break-glass (src/features/break-glass): emergency openings and sharing without agreement waiting for review.
+    const breakGlassWaiting = await services.breakGlass.waitingCount(request.context())
     return reply.render('my-work/views/dashboard.njk', {
       title: 'Early help dashboard',
       sections,
+      breakGlass: { waiting: breakGlassWaiting, href: paths.breakGlass.reviews() },
       total: sections.reduce((sum, section) => sum + section.items.length, 0),
     })
   })

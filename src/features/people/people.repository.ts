@@ -110,13 +110,28 @@ export async function personRelationship(db: Db, authorityId: string, personId: 
     onTeam: found?.member === true,
     contributorOnly: found?.member === true && found.fullMember !== true,
     createdByActor: found?.creator === true,
+    ...(found?.member === true ? {} : await personBreakGlass(db, authorityId, personId, userId)),
   }
+}
+
+/** Break-glass (src/features/break-glass): the latest emergency grant of this user on an episode about the person. */
+async function personBreakGlass(db: Db, authorityId: string, personId: string, userId: string): Promise<{ breakGlassUntil?: Date }> {
+  const row = await sql<{ until: Date | string | null }>`
+    select max(g.expires_at) as until from break_glass_grants g
+      join episode_people ep on ep.authority_id = g.authority_id and ep.episode_id = g.episode_id
+     where g.authority_id = ${authorityId} and g.user_id = ${userId} and ep.person_id = ${personId}
+  `.execute(db)
+  const until = row.rows[0]?.until
+  return until ? { breakGlassUntil: new Date(until) } : {}
 }
 
 /** A membership counts only while the family has not withdrawn consent to share with the member's agency. */
 const notWithdrawn = sql`not exists (
   select 1 from consent_agency_withdrawals w
-   where w.authority_id = m.authority_id and w.episode_id = m.episode_id and w.agency_id = m.agency_id and w.ended_at is null)`
+   where w.authority_id = m.authority_id and w.episode_id = m.episode_id and w.agency_id = m.agency_id and w.ended_at is null
+     and not exists (
+       select 1 from sharing_without_agreement s
+        where s.authority_id = w.authority_id and s.episode_id = w.episode_id and s.agency_id = w.agency_id and s.ended_at is null))`
 
 // ---- the duplicate search --------------------------------------------------------------------------------------
 
