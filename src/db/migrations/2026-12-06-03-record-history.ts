@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely'
 // sets at the start of every access.run / access.transaction (set_config(..., true)): `onestory.actor`
 // ('practitioner:<user id>' | 'family:<account id>' | 'system'), `onestory.at` (the application clock),
 // `onestory.request_id`, and for a rectification `onestory.history_kind` = 'correction' with `onestory.history_reason`.
+// `onestory.history` = 'off' (set only by the import of an authority export, which carries its own history) writes none.
 // Trigger arguments: the key columns (comma separated), the episode column ('' | 'column' | 'table.column': look the
 // episode up in that table by the row's column), and the person column ('' | 'column').
 
@@ -110,6 +111,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       col_name text;
       ignored text[] := array['version', 'updated_at', 'search_name', 'search_given', 'search_family', 'content', 'authority_id'];
     begin
+      -- A restore of an authority export (src/db/backup.ts) brings its own history rows: it writes none.
+      if current_setting('onestory.history', true) = 'off' then
+        return null;
+      end if;
       select string_agg(row_data ->> k, ':' order by ord) into record_key from unnest(key_columns) with ordinality as u(k, ord);
       if episode_spec = '' then
         episode_ref := null;
