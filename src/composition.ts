@@ -35,7 +35,7 @@ import { createRecordHistoryService } from './features/records-history/record-hi
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
-  const access = createAccess(deps.db, deps.clock)
+  const access = createAccess(deps.db, deps.clock, { benchmarkAuditOff: deps.config.benchmarkAuditOff })
   const auth = createAuthService({ ...deps, access })
   const setup = createSetupService({ ...deps, access })
   const admin = createAdminService({ ...deps, access, auth })
