@@ -24,6 +24,7 @@ export const DEMO_PASSWORD = 'northshire-demo-only'
 export const demoAccounts = {
   administrator: 'admin@northshire.example',
   practitioner: 'familysupport@northshire.example',
+  coordinator: 'coordinator@northshire.example',
 } as const
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -66,7 +66,14 @@ const NOT_A_PAGE = /sign-out|\/api\/|\/download|\.pdf($|\?)|\.csv($|\?)|\/export
 /** Forms never sent: signing in or out and account security (a separate anonymous pass sends the sign-in forms). */
 const SKIP_FORM = /sign-out|sign-in|\/setup|forgot-password|reset-password|accept-invitation|\/account\/password|\/language|enter-code|second-factor/i
 /** Forms that end, withdraw or remove something: sent last, so the others still find what they need. */
-const ENDING_FORM = /close|withdraw|cancel|leave|remove|\/end$|revoke|handover|stop|sessions|approval|agree|signatures/i
+const ENDING_FORM = /close|withdraw|cancel|leave|remove|\/end$|revoke|handover|stop|sessions|approval|agree|signatures|\/consent$|reviews\/new$/i
+/** Among those, the ones that may close the episode (a refused consent, a review deciding to close, closing): very last. */
+function endingRank(action: string): number {
+  if (/\/close$/.test(action)) return 3
+  if (/\/consent$/.test(action)) return 2.5 // a refused consent closes the episode at once
+  if (/reviews\/new$|close\/approval$/.test(action)) return 2
+  return 1
+}
 
 type Actor = { name: string; context: BrowserContext; page: Page; focus: string[] }
 
@@ -79,6 +86,9 @@ type FieldInfo = {
   checked: boolean
   value: string
   options: string[]
+  /** The id of the conditional reveal the field is in, and (for a radio) the reveal it opens. */
+  revealedBy: string
+  controls: string
 }
 
 /** The little of a form control the test reads or sets (the project's TypeScript has no DOM library). */
@@ -90,6 +100,7 @@ type FormElement = {
   value?: string
   options?: ArrayLike<{ value: string }>
   getAttribute: (name: string) => string | null
+  closest: (selector: string) => { id: string } | null
   dispatchEvent: (event: object) => boolean
 }
 
@@ -273,11 +284,16 @@ describe('browser: script typed into every free-text field is shown as text, nev
   }
 
   /** Fills a form (the first on its page with that action) and sends it; several tries if fields are refused. */
-  async function sendForm(form: FoundForm): Promise<{ status: number; fields: number; kept: number; errors?: string }> {
+  type Sent = { status: number; fields: number; kept: number; errors?: string; hiddenBehind: { name: string; index: number }[] }
+
+  /** Fills a form (found on its page by its action) and sends it; several tries if fields are refused. */
+  async function sendForm(form: FoundForm, forced: { name: string; index: number } | undefined = undefined): Promise<Sent> {
     const { actor } = form
     const payloadOf = new Map<string, string>() // field name → its marker
     const stage = new Map<string, number>() // field name → 0 payload, 1 short payload, 2 plain value
     const choice = new Map<string, number>() // radio/select/checkbox group → option index
+    if (forced) choice.set(forced.name, forced.index)
+    let hiddenBehind: { name: string; index: number }[] = []
     let dateOffset = 0
     const dateOffsets = [0, 14, -14, 60, -400]
     let status = 0
@@ -295,7 +311,7 @@ describe('browser: script typed into every free-text field is shown as text, nev
       if (index < 0) {
         // The form is no longer on its page (e.g. what it acts on has ended): nothing to send.
         const main = (await actor.page.locator('main').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300)
-        return { status: 0, fields: payloadOf.size, kept: 0, errors: `the form is no longer on ${form.pageUrl}: ${main}` }
+        return { status: 0, fields: payloadOf.size, kept: 0, errors: `the form is no longer on ${form.pageUrl}: ${main}`, hiddenBehind: [] }
       }
       const fields: FieldInfo[] = await formLocator.evaluate(f =>
         Array.from((f as unknown as { elements: ArrayLike<FormElement> }).elements)
@@ -309,8 +325,19 @@ describe('browser: script typed into every free-text field is shown as text, nev
             checked: Boolean(e.checked),
             value: e.value ?? '',
             options: e.tagName === 'SELECT' && e.options ? Array.from(e.options).map(o => o.value) : [],
+            revealedBy: e.closest('.govuk-radios__conditional')?.id ?? '',
+            controls: e.getAttribute('data-aria-controls') ?? e.getAttribute('aria-controls') ?? '',
           })),
       )
+      // Text fields a radio reveals (GOV.UK conditional reveals): the radio to choose in another round.
+      hiddenBehind = []
+      for (const field of fields.filter(f => f.revealedBy && f.type !== 'radio' && f.type !== 'checkbox')) {
+        const radios = fields.filter(f => f.type === 'radio' && f.controls === field.revealedBy)
+        const radio = radios[0]
+        if (!radio) continue
+        const index = fields.filter(f => f.name === radio.name).indexOf(radio)
+        if (!hiddenBehind.some(h => h.name === radio.name && h.index === index)) hiddenBehind.push({ name: radio.name, index })
+      }
       const values: { name: string; index: number; value?: string; check?: boolean }[] = []
       const groupIndex = new Map<string, number>()
       const files: { index: number; name: string; file: { name: string; mimeType: string; buffer: Buffer } }[] = []
@@ -406,10 +433,13 @@ describe('browser: script typed into every free-text field is shown as text, nev
         ])
       } catch (error) {
         findings.push({ where: `${actor.name}: sending ${form.key}`, url: actor.page.url(), detail: `did not lead to a page: ${String(error).slice(0, 200)}` })
-        return { status: 0, fields: payloadOf.size, kept: 0 }
+        return { status: 0, fields: payloadOf.size, kept: 0, hiddenBehind: [] }
       }
       status = response?.status() ?? 0
-      if (status >= 500) findings.push({ where: `${actor.name}: sending ${form.key}`, url: actor.page.url(), detail: `answered ${status}` })
+      if (status >= 500) {
+        const log = server.output().split('\n').filter(line => /error|Error/.test(line)).slice(-3).join('\n').slice(0, 1500)
+        findings.push({ where: `${actor.name}: sending ${form.key}`, url: actor.page.url(), detail: `answered ${status}; the server's log: ${log}` })
+      }
       checkedPages.add(`${actor.name} answer to ${form.key}`)
       await inspect(actor, `the answer to ${form.key} (try ${attempt + 1})`)
       if (status !== 400 && status !== 422 && status !== 409) break
@@ -432,7 +462,7 @@ describe('browser: script typed into every free-text field is shown as text, nev
     }
     const refused = status === 400 || status === 422 || status === 409
     const errors = refused ? await actor.page.locator('.govuk-error-summary__list').innerText().catch(() => '') : ''
-    return { status, fields: payloadOf.size, kept, errors: errors.replace(/\s+/g, ' ').trim() }
+    return { status, fields: payloadOf.size, kept, errors: errors.replace(/\s+/g, ' ').trim(), hiddenBehind }
   }
 
   it('sends a payload through every free-text field it can reach and finds none of them run on any page', async () => {
@@ -480,6 +510,12 @@ describe('browser: script typed into every free-text field is shown as text, nev
       const result = await sendForm(form)
       fieldsWithPayload += result.fields
       sent.push(`${form.actor.name}: ${form.key} → ${result.status} (${result.kept}/${result.fields} fields kept their payload)${result.errors ? ` — ${result.errors}` : ''}`)
+      // Again for each radio that reveals further text fields (e.g. "not done" and why), choosing that radio.
+      for (const forced of result.hiddenBehind) {
+        const again = await sendForm(form, forced)
+        fieldsWithPayload += again.fields
+        sent.push(`${form.actor.name}: ${form.key} choosing ${forced.name} #${forced.index + 1} → ${again.status} (${again.kept}/${again.fields} fields kept their payload)${again.errors ? ` — ${again.errors}` : ''}`)
+      }
     }
     const ordinary = forms.filter(form => !ENDING_FORM.test(form.action))
     await Promise.all(
@@ -487,8 +523,8 @@ describe('browser: script typed into every free-text field is shown as text, nev
         for (const form of ordinary.filter(f => f.actor === actor)) await send(form)
       }),
     )
-    // Closing the episode goes very last: a closed episode's forms refuse changes.
-    const ending = forms.filter(f => ENDING_FORM.test(f.action)).sort((a, b) => Number(/close$/.test(a.action)) - Number(/close$/.test(b.action)))
+    // What may close the episode goes very last: a closed episode's forms refuse changes.
+    const ending = forms.filter(f => ENDING_FORM.test(f.action)).sort((a, b) => endingRank(a.action) - endingRank(b.action))
     for (const form of ending) await send(form)
     // The anonymous forms whose answers repeat what was typed (sign-in, forgotten password, the family's sign-in).
     const anonymousForms: FoundForm[] = []
@@ -507,10 +543,11 @@ describe('browser: script typed into every free-text field is shown as text, nev
     const secondPages = (await Promise.all(everyone.map(([actor, from]) => crawl(actor, from, undefined)))).reduce((a, b) => a + b, 0)
     const finished = Date.now()
 
+    const distinctFields = new Set([...sentMarkers.values()].map(field => field.replace(/^[^:]+: /, ''))).size
     const unseen = [...sentMarkers].filter(([marker]) => !seenMarkers.has(marker)).map(([marker, field]) => `${marker} ${field}`)
     console.log(
       [
-        `forms sent: ${forms.length + anonymousForms.length}; free-text fields given a payload: ${fieldsWithPayload}`,
+        `forms sent: ${forms.length + anonymousForms.length} (${sent.length} sendings); distinct free-text fields given a payload: ${distinctFields}; payloads sent: ${fieldsWithPayload}`,
         `pages checked: ${checkedPages.size} (first crawl ${firstPages}, after the payloads ${secondPages}, plus each form's answer)`,
         `payload markers shown back as text somewhere: ${seenMarkers.size} of ${sentMarkers.size}`,
         `time: crawl ${Math.round((discovered - started) / 1000)} s, forms ${Math.round((submitted - discovered) / 1000)} s, crawl again ${Math.round((finished - submitted) / 1000)} s`,
@@ -519,7 +556,7 @@ describe('browser: script typed into every free-text field is shown as text, nev
         ...unseen.map(line => `  ${line}`),
       ].join('\n'),
     )
-    assert.ok(fieldsWithPayload >= 40, `only ${fieldsWithPayload} fields were given a payload: the crawl found too few forms`)
+    assert.ok(distinctFields >= 40, `only ${distinctFields} fields were given a payload: the crawl found too few forms`)
     assert.ok(seenMarkers.size >= 30, `only ${seenMarkers.size} payloads came back on a page: the check would prove little`)
     const text = findings.map(f => `  [${f.where}] ${f.url}\n    ${f.detail}`).join('\n')
     assert.equal(findings.length, 0, `${findings.length} problem(s):\n${text}`)
