@@ -15,6 +15,7 @@ import { systemClock, type Clock } from './lib/clock.ts'
 import { uuidv7 } from './lib/ids.ts'
 import { createViewEnvironment, GOVUK_DIST, govukInlineScriptHash, MOJ_ROOT, renderWith, type Navigation } from './plugins/views.ts'
 import { sessionPlugin } from './plugins/session.ts'
+import { routeRateLimit } from './plugins/route-rate-limit.ts'
 import { resolveFamilySession } from './features/family-auth/family-session.ts'
 import { translator } from './lib/i18n.ts'
 import { loadCookieKey } from './features/setup/setup.service.ts'
@@ -279,7 +280,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 
   app.setNotFoundHandler(
-    { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
+    { preHandler: routeRateLimit(app, { max: 60, timeWindow: '1 minute' }) },
     (request: FastifyRequest, reply: FastifyReply) => {
       if (isApi(request)) return problem(reply, 404, 'Not Found', 'There is nothing at this address.')
       if (isFamilyPage(request)) return reply.render('family-error.njk', { title: 'Page not found', paragraphs: ['If you typed the web address, check it is correct.'] }, 404)

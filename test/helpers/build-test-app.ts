@@ -52,6 +52,11 @@ type Fields = Record<string, string | string[]>
 export class Browser {
   readonly cookies = new Map<string, string>()
   csrfToken = ''
+  /**
+   * Each browser is its own client, from its own loopback address, as people are: the per-address limits on signing
+   * in and codes count per browser, as they would per person.
+   */
+  readonly remoteAddress = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`
   constructor(private readonly app: App) {}
 
   private cookieHeader(): string {
@@ -71,7 +76,7 @@ export class Browser {
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader(), ...headers } })
+    const response = await this.app.inject({ method: 'GET', url, remoteAddress: this.remoteAddress, headers: { cookie: this.cookieHeader(), ...headers } })
     this.remember(response)
     return response
   }
@@ -87,6 +92,7 @@ export class Browser {
     const response = await this.app.inject({
       method: 'POST',
       url,
+      remoteAddress: this.remoteAddress,
       payload: body.toString(),
       headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
     })

@@ -1,3 +1,4 @@
+import { routeRateLimit } from '../../plugins/route-rate-limit.ts'
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { CSV_CONTENT_TYPE } from '../../lib/csv.ts'
@@ -86,7 +87,7 @@ export function registerAuditLogRoutes(app: FastifyInstance, services: Services)
   // Bulk extraction is the risk here (ASVS 2.4.1): a tighter rate limit than pages, and every export is audited.
   app.get(
     paths.auditExport(),
-    { preHandler: [signedIn, app.rateLimit({ max: 10, timeWindow: '1 minute' })] },
+    { preHandler: [signedIn, routeRateLimit(app, { max: 10, timeWindow: '1 minute' })] },
     async (request, reply) => {
       const parsed = parseAuditQuery(request.query)
       if (!parsed.ok) {

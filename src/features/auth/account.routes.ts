@@ -1,3 +1,4 @@
+import { routeRateLimit } from '../../plugins/route-rate-limit.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
@@ -42,7 +43,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services) 
 
   app.get(paths.account.password(), signedIn, async (_request, reply) => renderPassword(reply))
 
-  app.post(paths.account.password(), { ...signedIn, preHandler: [requireSignedIn(auth), app.rateLimit({ max: 10, timeWindow: '1 minute' })] }, async (request: FastifyRequest, reply) => {
+  app.post(paths.account.password(), { ...signedIn, preHandler: [requireSignedIn(auth), routeRateLimit(app, { max: 10, timeWindow: '1 minute' })] }, async (request: FastifyRequest, reply) => {
     const parsed = changePasswordForm.safeParse(request.body)
     if (!parsed.success) return renderPassword(reply, toFormErrors(parsed.error))
     try {

@@ -1,3 +1,4 @@
+import { routeRateLimit } from '../../plugins/route-rate-limit.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
 import type { Services } from '../../composition.ts'
@@ -13,7 +14,7 @@ const GENERIC_FAILURE =
 /** Sign-in, the second factor, sign-out, password reset, invitations, and carrying on after a timeout. */
 export function registerAuthRoutes(app: FastifyInstance, services: Services) {
   const { auth, setup } = services
-  const signInLimit = app.rateLimit({ max: 20, timeWindow: '1 minute' })
+  const signInLimit = routeRateLimit(app, { max: 20, timeWindow: '1 minute' })
 
   function renderSignIn(reply: FastifyReply, request: FastifyRequest, values: Record<string, unknown>, formErrors?: FormErrors, status?: number) {
     const query = request.query as Record<string, string | undefined>
@@ -139,7 +140,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services) {
 
   app.get(paths.forgotPassword(), async (_request, reply) => reply.render('auth/views/forgot-password.njk', { title: 'Reset your password', values: {} }))
 
-  app.post(paths.forgotPassword(), { preHandler: app.rateLimit({ max: 5, timeWindow: '1 minute' }) }, async (request, reply) => {
+  app.post(paths.forgotPassword(), { preHandler: routeRateLimit(app, { max: 5, timeWindow: '1 minute' }) }, async (request, reply) => {
     const parsed = forgotPasswordForm.safeParse(request.body)
     if (!parsed.success) {
       return reply.render('auth/views/forgot-password.njk', { title: 'Reset your password', values: request.body, ...toFormErrors(parsed.error) }, 400)

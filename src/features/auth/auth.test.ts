@@ -57,6 +57,21 @@ for (const kind of databaseKinds()) {
       assert.equal(unlocked.statusCode, 303)
     })
 
+    it('limits sign-in attempts per address (20 a minute), whatever the accounts tried, and other addresses go on', async () => {
+      const attacker = new Browser(t.app)
+      await attacker.get('/sign-in')
+      const answers: number[] = []
+      for (let attempt = 0; attempt < 22; attempt++) {
+        answers.push((await attacker.post('/sign-in', { email: `guess${attempt}@example.org`, password: 'a guessed password' })).statusCode)
+      }
+      assert.deepEqual(answers.slice(0, 20), Array(20).fill(401))
+      assert.deepEqual(answers.slice(20), [429, 429], 'the 21st attempt from one address is refused')
+      const user = await buildUser(t, authorityId)
+      const someoneElse = new Browser(t.app)
+      await someoneElse.get('/sign-in')
+      assert.equal((await someoneElse.post('/sign-in', { email: user.email, password: user.password })).statusCode, 303)
+    })
+
     it('refuses a reused authenticator code', async () => {
       const user = await buildUser(t, authorityId)
       const code = totpCode(user.totpSecret, t.clock.now())
