@@ -139,9 +139,10 @@ export function createBreakGlassService(deps: { db: Kysely<Database>; config: Co
     const actor = practitionerOf(context)
     await access.transaction(context, async trx => {
       checkId(grantId)
+      // Refused before looking: whether an opening exists is itself for coordinators only.
+      await access.assertWithin(trx, context, { action: 'break-glass.review', resource: { authorityId: actor.authorityId }, recordType: 'break-glass-grant', recordId: grantId })
       const grant = await repository.findGrant(trx, actor.authorityId, grantId)
       if (!grant) throw new NotFoundError('Page not found')
-      await access.assertWithin(trx, context, { action: 'break-glass.review', resource: { authorityId: actor.authorityId }, recordType: 'break-glass-grant', recordId: grantId })
       if (grant.reviewedAt) throw new DomainRuleError('This emergency opening has already been reviewed.')
       const hide = grant.hiddenFromFamily || input.hideFromFamily === 'yes'
       const saved = await repository.markGrantReviewed(trx, actor.authorityId, grantId, {
@@ -159,9 +160,9 @@ export function createBreakGlassService(deps: { db: Kysely<Database>; config: Co
     const actor = practitionerOf(context)
     await access.transaction(context, async trx => {
       checkId(sharingId)
+      await access.assertWithin(trx, context, { action: 'break-glass.review', resource: { authorityId: actor.authorityId }, recordType: 'sharing-without-agreement', recordId: sharingId })
       const sharing = await repository.findSharing(trx, actor.authorityId, sharingId)
       if (!sharing) throw new NotFoundError('Page not found')
-      await access.assertWithin(trx, context, { action: 'break-glass.review', resource: { authorityId: actor.authorityId }, recordType: 'sharing-without-agreement', recordId: sharingId })
       if (!(await repository.markSharingReviewed(trx, actor.authorityId, sharingId, clock.now(), actor.userId))) {
         throw new DomainRuleError('This has already been reviewed.')
       }
@@ -245,10 +246,10 @@ export function createBreakGlassService(deps: { db: Kysely<Database>; config: Co
     await access.transaction(context, async trx => {
       await episodeOrNotFound(trx, actor.authorityId, episodeId)
       checkId(sharingId)
-      const sharing = await repository.findSharing(trx, actor.authorityId, sharingId)
-      if (!sharing || sharing.episodeId !== episodeId) throw new NotFoundError('Page not found')
       const relationship = await findEpisodeRelationship(trx, actor.authorityId, episodeId, actor.userId)
       await access.assertWithin(trx, context, { action: 'sharing-without-agreement.record', resource: { authorityId: actor.authorityId, relationship }, recordType: 'sharing-without-agreement', recordId: sharingId }, { details: { ended: true } })
+      const sharing = await repository.findSharing(trx, actor.authorityId, sharingId)
+      if (!sharing || sharing.episodeId !== episodeId) throw new NotFoundError('Page not found')
       if (!(await repository.endSharing(trx, actor.authorityId, sharingId, clock.now(), actor.userId))) throw new DomainRuleError('This sharing has already ended.')
     })
   }
