@@ -239,6 +239,8 @@ export async function importAuthority(query: Query, data: unknown): Promise<{ ro
   try {
     // The export carries its record history: the history trigger must not add "Added" rows for the imported ones.
     await query(`select set_config('onestory.history', 'off', true)`)
+    // ...and the audit events keep their place and hash in their authority's chain (the owner only; see migration 02).
+    await query(`select set_config('onestory.audit_restore', 'on', true)`)
     if ((await query('select 1 from authorities where id = $1', [file.authorityId])).length > 0) {
       throw new BackupError(`Authority ${file.authorityId} is already in this database; restore into one that does not have it.`)
     }
