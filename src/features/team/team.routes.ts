@@ -103,6 +103,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       addPractitionerHref: paths.team.addPractitioner(episodeId),
       addFamilyHref: paths.team.addFamilyMember(episodeId),
       familyAccessHref: paths.family.access(episodeId),
+      sharingHref: paths.breakGlass.sharing(episodeId),
       whoIsWhoHref: paths.team.whoIsWho(episodeId),
       youngPeoplesViewsHref: paths.family.teamViews(episodeId),
     })
