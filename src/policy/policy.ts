@@ -167,6 +167,8 @@ export type RecordRelationship = Readonly<{
   managesAssessor?: boolean
   /** The family withdrew consent to share with the agency the practitioner is on the team for. */
   agencyConsentWithdrawn?: boolean
+  /** The practitioner's agency relies on consent to share, and no current agreement of the family names it. */
+  agencyNotAgreed?: boolean
   /** A family account linked to this episode now (family actions). */
   familyMember?: boolean
   /** The episode the record belongs to: the audit event carries it, so the family can see who has looked. */
@@ -268,6 +270,14 @@ function decideRecord(
     !SEES_ALL_RECORDS.some(role => roles.has(role))
   ) {
     return { allowed: false, reason: 'the family withdrew consent to share with your agency' }
+  }
+  if (
+    relationship.agencyNotAgreed &&
+    rule.safeguarding !== true &&
+    relationship.sharedWithoutAgreement !== true &&
+    !SEES_ALL_RECORDS.some(role => roles.has(role))
+  ) {
+    return { allowed: false, reason: 'your agency relies on consent to share, and the family has not agreed to share with it' }
   }
   if (record === 'manager') {
     return relationship.managesAssessor ? ALLOW : { allowed: false, reason: 'not the manager of this assessor' }

@@ -58,6 +58,16 @@ export async function findEpisodeRelationship(
             .where('l.endedAt', 'is', null),
         )
         .as('lead'),
+      // An agency whose lawful basis for early help sharing is the family's consent (recorded by administrators) needs
+      // a current agreement that names it, or its kind of agency; other bases do not (2024 information-sharing advice).
+      sql<boolean>`exists (
+        select 1 from agency_lawful_bases b
+         where b.authority_id = m.authority_id and b.agency_id = m.agency_id and b.lawful_basis = 'consent')
+        and not exists (
+        select 1 from consents c
+         where c.authority_id = m.authority_id and c.episode_id = m.episode_id and c.decision = 'given' and c.withdrawn_on is null
+           and (c.share_agency_ids ? m.agency_id::text
+                or c.share_agency_kinds ? (select a.kind from agencies a where a.authority_id = m.authority_id and a.id = m.agency_id)))`.as('notAgreed'),
     ])
     .where('m.authorityId', '=', authorityId)
     .where('m.episodeId', '=', episodeId)
@@ -69,11 +79,12 @@ export async function findEpisodeRelationship(
     onTeam: true,
     contributorOnly: member.role === 'contributor',
     agencyConsentWithdrawn: member.withdrawn === true,
+    ...(member.notAgreed === true ? { agencyNotAgreed: true } : {}),
     episodeId,
     ...(member.shared === true ? { sharedWithoutAgreement: true } : {}),
     ...(member.lead === true ? { leadProfessional: true } : {}),
   }
-  if (member.withdrawn === true && member.shared !== true) return { ...relationship, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
+  if ((member.withdrawn === true || member.notAgreed === true) && member.shared !== true) return { ...relationship, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
   return relationship
 }
 
