@@ -50,6 +50,7 @@ import { registerFamilyRecordRoutes } from './features/family-records/family-rec
 import { registerBreakGlassRoutes } from './features/break-glass/break-glass.routes.ts'
 import { registerSubjectAccessRoutes } from './features/subject-access/subject-access.routes.ts'
 import { registerRecordHistoryRoutes } from './features/records-history/record-history.routes.ts'
+import { registerRetentionRoutes } from './features/retention/retention.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -276,6 +277,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerBreakGlassRoutes(app, services)
   registerSubjectAccessRoutes(app, services)
   registerRecordHistoryRoutes(app, services)
+  registerRetentionRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 

@@ -267,6 +267,7 @@ export const paths = {
     holds: () => '/retention/holds',
     releaseHold: (holdId: string) => `/retention/holds/${holdId}/release`,
     rules: () => '/admin/retention',
+    disposals: () => '/retention/disposals',
   },
   subjectAccess: {
     page: (personId: string) => `/people/${personId}/subject-access`,

@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { DatabaseStartError, openDatabase } from '../db/database.ts'
 import { describeChainReport, verifyAuditChain } from '../audit/audit-chain.ts'
 import { installShippedTemplatesWhereMissing } from '../features/assessments/templates.service.ts'
+import { composeServices } from '../composition.ts'
+import { systemClock } from '../lib/clock.ts'
 import {
   BackupError,
   backupPgliteFolder,
@@ -32,6 +34,9 @@ Commands:
   audit verify [--authority <id>]
             Recompute the tamper-evident audit chain of every authority (or one) and report the first broken
             link of each (changed, missing, out of order, unsealed); exits 1 when any is found.
+  retention run
+            List the records due for disposal now (rather than waiting for the 6-hourly job), and finish any
+            approved disposal left half done. Nothing is disposed of without a coordinator's approval.
   help      Show this help.
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded database in DATA_DIR (default ./data).
@@ -55,6 +60,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, ou
     }
   }
   if (command === 'audit') return auditCommand(rest, env, out)
+  if (command === 'retention') return retentionCommand(rest, env, out)
   if (command !== 'migrate') {
     out.write(`Unknown command "${command}".\n\n${HELP}`)
     return 2
@@ -142,6 +148,29 @@ async function auditCommand(args: readonly string[], env: NodeJS.ProcessEnv, out
     const report = await verifyAuditChain(database.db, authorityId ? { authorityId } : {})
     out.write(describeChainReport(report))
     return report.ok ? 0 : 1
+  } finally {
+    await database.close()
+  }
+}
+
+/** `retention run`: the retention job now (src/features/retention, docs/retention.md), for every authority. */
+async function retentionCommand(args: readonly string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream): Promise<number> {
+  if (args.length !== 1 || args[0] !== 'run') return usage(out, 'retention run')
+  const config = loadConfig(env)
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+  try {
+    const services = composeServices({ db: database.db, config, clock: systemClock })
+    const { listings, disposals } = await services.retention.runScheduled()
+    for (const listing of listings) {
+      out.write(
+        listing.batchId
+          ? `Authority ${listing.authorityId}: ${listing.due} record(s) due for disposal (${listing.added} added, ${listing.removed} removed), waiting for a coordinator's approval.\n`
+          : `Authority ${listing.authorityId}: nothing due for disposal${listing.removed ? ` (${listing.removed} no longer due)` : ''}.\n`,
+      )
+    }
+    const settled = disposals.disposed + disposals.held + disposals.notDue + disposals.gone
+    if (settled > 0) out.write(`Finished approved disposals: ${disposals.disposed} disposed of, ${disposals.held} held, ${disposals.notDue} no longer due, ${disposals.gone} already gone.\n`)
+    return 0
   } finally {
     await database.close()
   }

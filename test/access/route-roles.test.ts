@@ -27,6 +27,9 @@ const RULES: Array<[RegExp, Who]> = [
   [/^\/admin\/assessment-templates(\/:templateVersionId)?$/, 'signed-in'], // reading templates; new versions and copies are administrator-only
   [/^\/admin(\/|$)/, 'administrator'],
   [/^\/audit(\/|$)/, 'coordinator'],
+  // Retention: the list due for disposal, its approval, what was disposed of and legal holds are the coordinators'
+  // (the retention periods, /admin/retention, are the administrators', above).
+  [/^\/retention(\/|$)/, 'coordinator'],
   [/^\/early-help\/dashboard$/, 'coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are

@@ -186,6 +186,9 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return 'meetings'
       case 'grantId':
       case 'sharingId':
+      // Retention batches and legal holds: none exist in the world either (their pages answer 404).
+      case 'batchId':
+      case 'holdId':
         // Break-glass openings and sharing without agreement: none exist in the world (their pages answer 404).
         return '0190a000-0000-7000-8000-000000000001'
       case 'token':

@@ -156,6 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         { href: paths.admin.outbox(), heading: 'Emails', text: 'What OneStory has sent, or would have sent' },
         { href: paths.team.settings(), heading: 'Early help settings', text: 'Team size, lead professional alerts, minutes deadline, review cadence, closure approval and the outcomes framework' },
         { href: paths.meetings.bankHolidays(), heading: 'Bank holidays', text: 'Add bank holidays announced after the published dates, so working-day deadlines skip them' },
+        { href: paths.retention.rules(), heading: 'Retention periods', text: 'How long closed episodes and people in no episode are kept before a coordinator approves their disposal' },
       ],
     })
   })

@@ -206,6 +206,8 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
       consentToAssess: detail.consentToAssess,
       consentFormHref: paths.episodes.consentForm(episode.id),
       contacts: contactsView(detail.contacts),
+      // Retention (src/features/retention): a coordinator may place a legal hold that stops the episode's disposal.
+      legalHoldHref: request.actor.kind === 'practitioner' && request.actor.roles.has('coordinator') ? paths.retention.newHold({ kind: 'episode', id: episode.id }) : null,
     })
   })
 

@@ -17,6 +17,8 @@ export function registerMyWorkRoutes(app: FastifyInstance, services: Services) {
       title: 'Early help dashboard',
       sections,
       breakGlass: { waiting: breakGlassWaiting, href: paths.breakGlass.reviews() },
+      // Retention (src/features/retention): records listed for disposal, waiting for a coordinator's approval.
+      retention: { due: await services.retention.dueCount(request.context()), href: paths.retention.home() },
       total: sections.reduce((sum, section) => sum + section.items.length, 0),
     })
   })

@@ -202,7 +202,8 @@ export async function findLikelyPeople(db: Db, query: LikelyPersonQuery): Promis
   const alternatives = query.givenAlternatives.length > 0 ? query.givenAlternatives : [query.given]
   // Each way of being a candidate is its own index-friendly branch (a union), so that the planner never falls back to
   // scanning everyone to evaluate the OR of them.
-  const where = sql`authority_id = ${query.authorityId} and merged_into_id is null`
+  // Anonymised people (retention, src/features/retention) are never found: their record is kept only for the audit trail.
+  const where = sql`authority_id = ${query.authorityId} and merged_into_id is null and anonymised_at is null`
   const branches = trigramNames.map(name => sql`select id from persons where ${where} and search_name % ${name}`)
   if (query.given && query.family) {
     branches.push(sql`select id from persons where ${where} and dmetaphone(search_family) = dmetaphone(${query.family}) and dmetaphone(search_given) = dmetaphone(${query.given})`)

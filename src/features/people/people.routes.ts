@@ -177,6 +177,8 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
         startHref: paths.episodes.start({ personId: person.id }),
         newHouseholdHref: paths.households.create({ personId: person.id }),
         mergeHref: actor.kind === 'practitioner' && actor.roles.has('coordinator') ? paths.people.merge(person.id) : null,
+        // Retention (src/features/retention): a coordinator may place a legal hold that stops the person's anonymisation.
+        legalHoldHref: actor.kind === 'practitioner' && actor.roles.has('coordinator') ? paths.retention.newHold({ kind: 'person', id: person.id }) : null,
         notice: (request.query as Record<string, unknown>)?.done === 'undone' ? 'The merge has been undone. Both records are back as they were.' : null,
       })
     }),

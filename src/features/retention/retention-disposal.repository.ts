@@ -282,6 +282,9 @@ export async function anonymisePerson(trx: Transaction<Database>, authorityId: s
       nhsNumber: null,
       gpPractice: null,
       searchName: '',
+      // The search keys too (the sound-alike search reads them), so the old name cannot find the record.
+      searchGiven: '',
+      searchFamily: '',
       updatedAt: at,
       anonymisedAt: at,
     })

@@ -252,3 +252,29 @@ export async function userNames(db: Db, authorityId: string, ids: string[]): Pro
   const rows = await db.selectFrom('users').select(['id', 'name']).where('authorityId', '=', authorityId).where('id', 'in', ids).execute()
   return new Map(rows.map(row => [row.id, row.name]))
 }
+
+export async function countItems(db: Db, authorityId: string, batchId: string): Promise<number> {
+  const row = await db.selectFrom('retentionBatchItems').select(eb => eb.fn.countAll<number>().as('n')).where('authorityId', '=', authorityId).where('batchId', '=', batchId).executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/** The audit trail's record of disposals (what, when, by whose approval), newest first. */
+export async function disposalEvents(db: Db, authorityId: string, limit: number) {
+  return db
+    .selectFrom('auditEvents')
+    .select(['id', 'at', 'recordType', 'recordId', 'details', 'actorKind', 'actorUserId'])
+    .where('authorityId', '=', authorityId)
+    .where('action', '=', 'retention.dispose')
+    .where('outcome', '=', 'allowed')
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+/** Episodes' references as their batch items keep them (people are never named here: theirs are cleared). */
+export async function itemLabels(db: Db, authorityId: string, subjectIds: string[]): Promise<Map<string, string>> {
+  if (subjectIds.length === 0) return new Map()
+  const rows = await db.selectFrom('retentionBatchItems').select(['subjectId', 'label']).where('authorityId', '=', authorityId).where('subjectKind', '=', 'episode').where('subjectId', 'in', [...new Set(subjectIds)]).where('label', 'is not', null).execute()
+  return new Map(rows.flatMap(row => (row.label ? [[row.subjectId, row.label] as [string, string]] : [])))
+}

@@ -6,6 +6,7 @@ import { ConflictError, DomainRuleError, NotFoundError, UnauthenticatedError } f
 import { uuidv7 } from '../../lib/ids.ts'
 import type { Access } from '../../policy/access.ts'
 import type { RequestContext } from '../../policy/actor.ts'
+import type { Action } from '../../policy/policy.ts'
 import * as disposal from './retention-disposal.repository.ts'
 import * as repository from './retention.repository.ts'
 import { DEFAULT_RULES, RECORD_TYPES, RECORD_TYPE_NAMES, episodeDueOn, isoDay, personDueOn, type RetentionRule } from './retention-rules.ts'
@@ -333,6 +334,62 @@ export function createRetentionService(deps: { db: Kysely<Database>; config: Con
         if (!userId) throw new DomainRuleError('Only an administrator can change retention periods.', 'episode-yearsAfter')
         for (const rule of rules) await repository.upsertRule(trx, authorityId, rule, userId, clock.now())
         note.details = Object.fromEntries(rules.map(rule => [rule.recordType, { yearsAfter: rule.yearsAfter, untilAge: rule.untilAge }]))
+      })
+    },
+
+    /**
+     * Refuses (and audits) an actor who may not do this at all, before anything they sent is read: a wrong role gets
+     * 403 whatever the form contains (the pages call it first, as the administration pages do).
+     */
+    async ensureAllowed(context: RequestContext, action: Action): Promise<void> {
+      const authorityId = authorityOf(context)
+      if (!access.decide(context.actor, action, { authorityId }).allowed) {
+        await access.run(context, { action, resource: { authorityId } }, async () => undefined)
+      }
+    },
+
+    /** How many records the proposed batch holds (the coordinator's dashboard). */
+    async dueCount(context: RequestContext): Promise<number> {
+      const authorityId = authorityOf(context)
+      return access.run(context, { action: 'retention.review', resource: { authorityId }, recordType: 'retention' }, async trx => {
+        const proposed = await repository.proposedBatch(trx, authorityId)
+        return proposed ? repository.countItems(trx, authorityId, proposed.id) : 0
+      })
+    },
+
+    /** One legal hold in force (or released) with what it is on, for the release page. */
+    async hold(context: RequestContext, holdId: string) {
+      const authorityId = authorityOf(context)
+      return access.run(context, { action: 'retention.review', resource: { authorityId }, recordType: 'retention_hold', recordId: holdId }, async trx => {
+        const hold = await repository.findHold(trx, authorityId, holdId)
+        if (!hold) throw new NotFoundError()
+        let label: string
+        if (hold.subjectKind === 'episode') label = `episode ${(await repository.findEpisodeLabel(trx, authorityId, hold.subjectId))?.reference ?? '(no longer held here)'}`
+        else {
+          const person = await repository.findPersonLabel(trx, authorityId, hold.subjectId)
+          label = person && !person.anonymisedAt ? `${person.givenNames} ${person.familyName}` : 'a person no longer held here'
+        }
+        const names = await repository.userNames(trx, authorityId, [hold.placedByUserId])
+        return { hold, label, placedBy: names.get(hold.placedByUserId) ?? null }
+      })
+    },
+
+    /**
+     * What was disposed of, read from the audit trail (`retention.dispose` events, newest first): when, what kind of
+     * record, the rule, the outcome, who approved it and how many rows went — never the content. An episode is named
+     * by its reference (kept on the batch item); a person by nothing at all once anonymised.
+     */
+    async disposals(context: RequestContext, limit = 200) {
+      const authorityId = authorityOf(context)
+      return access.run(context, { action: 'retention.review', resource: { authorityId }, recordType: 'retention', purpose: 'see what was disposed of' }, async trx => {
+        const events = await repository.disposalEvents(trx, authorityId, limit)
+        const labels = await repository.itemLabels(trx, authorityId, events.flatMap(event => (event.recordId ? [event.recordId] : [])))
+        const approvers = events.flatMap(event => {
+          const approver = (event.details as Record<string, unknown>).approvedByUserId
+          return typeof approver === 'string' ? [approver] : []
+        })
+        const names = await repository.userNames(trx, authorityId, [...new Set(approvers)])
+        return { events, labels, names }
       })
     },
 
