@@ -916,17 +916,20 @@ export type Database = {
   familyViews: FamilyViewsTable
   familyScores: FamilyScoresTable
   consentAgencyWithdrawals: ConsentAgencyWithdrawalsTable
-  // break-glass and sharing without agreement (src/features/break-glass)
-  breakGlassGrants: BreakGlassGrantsTable
-  sharingWithoutAgreement: SharingWithoutAgreementTable
-  agencyLawfulBases: AgencyLawfulBasesTable
   // retention (src/features/retention)
   retentionRules: RetentionRulesTable
   retentionHolds: RetentionHoldsTable
   retentionBatches: RetentionBatchesTable
   retentionBatchItems: RetentionBatchItemsTable
+  // break-glass and sharing without agreement (src/features/break-glass)
+  breakGlassGrants: BreakGlassGrantsTable
+  sharingWithoutAgreement: SharingWithoutAgreementTable
+  agencyLawfulBases: AgencyLawfulBasesTable
   // identity protection (src/features/identity-protection)
   identityProtections: IdentityProtectionsTable
+  // record history, rectification and disputes (src/features/records-history)
+  recordHistory: RecordHistoryTable
+  recordDisputes: RecordDisputesTable
 }
 
 // --- the family's own view (src/features/family*) ---
@@ -1041,6 +1044,46 @@ export type ConsentAgencyWithdrawalsTable = {
   endedByUserId: string | null
 }
 
+// --- record history, rectification and disputes (src/features/records-history) ---
+
+export type RecordHistoryTable = {
+  authorityId: string
+  id: Generated<string>
+  seq: Generated<number>
+  tableName: string
+  recordId: string
+  episodeId: string | null
+  personId: string | null
+  operation: 'insert' | 'update' | 'delete' | 'dispute'
+  field: string | null
+  oldValue: string | null
+  newValue: string | null
+  kind: 'change' | 'correction' | 'disputed'
+  reason: string | null
+  changedByKind: string
+  changedByUserId: string | null
+  changedByFamilyAccountId: string | null
+  requestId: string | null
+  at: Timestamp
+}
+
+export type DisputableTable = 'assessment_elements' | 'meeting_minutes' | 'case_notes'
+
+export type RecordDisputesTable = {
+  authorityId: string
+  id: string
+  episodeId: string
+  tableName: DisputableTable
+  recordId: string
+  recordLabel: string
+  statement: string
+  byKind: 'family' | 'practitioner'
+  byFamilyAccountId: string | null
+  byUserId: string | null
+  byName: string
+  at: Timestamp
+}
+
 // --- identity protection (src/features/identity-protection) ---
 
 export type ProtectedField = 'address' | 'phone' | 'email' | 'school' | 'whereabouts'
@@ -1060,160 +1103,6 @@ export type IdentityProtectionsTable = {
   endedAt: Date | null
   endedByUserId: string | null
   endReason: string | null
-}
-
-// --- break-glass and sharing without agreement (src/features/break-glass) ---
-
-export type BreakGlassGrantsTable = {
-  authorityId: string
-  id: string
-  episodeId: string
-  userId: string
-  agencyId: string | null
-  reason: string
-  openedAt: Timestamp
-  expiresAt: Timestamp
-  hiddenFromFamily: Generated<boolean>
-  hiddenReason: string | null
-  reviewedAt: Date | null
-  reviewedByUserId: string | null
-  reviewNote: string | null
-  version: Generated<number>
-}
-
-export type SharingWithoutAgreementTable = {
-  authorityId: string
-  id: string
-  episodeId: string
-  agencyId: string
-  reason: string
-  lawfulBasis: string
-  specialCategoryCondition: string
-  recordedByUserId: string
-  recordedAt: Timestamp
-  hiddenFromFamily: Generated<boolean>
-  hiddenReason: string | null
-  endedAt: Date | null
-  endedByUserId: string | null
-  reviewedAt: Date | null
-  reviewedByUserId: string | null
-}
-
-export type AgencyLawfulBasesTable = {
-  authorityId: string
-  agencyId: string
-  lawfulBasis: string
-  specialCategoryCondition: string
-  notes: Generated<string>
-  recordedByUserId: string
-  recordedAt: Timestamp
-  version: Generated<number>
-}
-
-// --- retention (src/features/retention) ---
-
-export type RetentionRecordType = 'episode' | 'episode_safeguarding' | 'person'
-export type RetentionSubjectKind = 'episode' | 'person'
-
-export type RetentionRulesTable = {
-  authorityId: string
-  recordType: RetentionRecordType
-  yearsAfter: number
-  untilAge: number | null
-  updatedByUserId: string | null
-  updatedAt: Timestamp
-  version: Generated<number>
-}
-
-export type RetentionHoldsTable = {
-  authorityId: string
-  id: string
-  subjectKind: RetentionSubjectKind
-  subjectId: string
-  reason: string
-  placedByUserId: string
-  placedAt: Timestamp
-  releasedAt: Date | null
-  releasedByUserId: string | null
-  releaseReason: string | null
-}
-
-export type RetentionBatchesTable = {
-  authorityId: string
-  id: string
-  status: 'proposed' | 'approved' | 'completed'
-  listedAt: Timestamp
-  approvedByUserId: string | null
-  approvedAt: Date | null
-  completedAt: Date | null
-  version: Generated<number>
-}
-
-export type RetentionBatchItemsTable = {
-  authorityId: string
-  batchId: string
-  subjectKind: RetentionSubjectKind
-  subjectId: string
-  recordType: RetentionRecordType
-  label: string | null
-  dueOn: string
-  disposition: 'delete' | 'anonymise'
-  outcome: Generated<'pending' | 'disposed' | 'held' | 'not_due' | 'gone'>
-  disposedAt: Date | null
-  details: Json<Record<string, unknown>>
-}
-
-// --- retention (src/features/retention) ---
-
-export type RetentionRecordType = 'episode' | 'episode_safeguarding' | 'person'
-export type RetentionSubjectKind = 'episode' | 'person'
-
-export type RetentionRulesTable = {
-  authorityId: string
-  recordType: RetentionRecordType
-  yearsAfter: number
-  untilAge: number | null
-  updatedByUserId: string | null
-  updatedAt: Timestamp
-  version: Generated<number>
-}
-
-export type RetentionHoldsTable = {
-  authorityId: string
-  id: string
-  subjectKind: RetentionSubjectKind
-  subjectId: string
-  reason: string
-  placedByUserId: string
-  placedAt: Timestamp
-  releasedAt: Date | null
-  releasedByUserId: string | null
-  releaseReason: string | null
-}
-
-export type RetentionBatchesTable = {
-  authorityId: string
-  id: string
-  status: 'proposed' | 'approved' | 'completed'
-  listedAt: Timestamp
-  approvedByUserId: string | null
-  approvedAt: Date | null
-  completedAt: Date | null
-  version: Generated<number>
-}
-
-export type RetentionBatchItemsTable = {
-  authorityId: string
-  batchId: string
-  subjectKind: RetentionSubjectKind
-  subjectId: string
-  recordType: RetentionRecordType
-  label: string | null
-  dueOn: string
-  disposition: 'delete' | 'anonymise'
-  outcome: Generated<'pending' | 'disposed' | 'held' | 'not_due' | 'gone'>
-  disposedAt: Date | null
-  details: Json<Record<string, unknown>>
 }
 
 // --- break-glass and sharing without agreement (src/features/break-glass) ---
