@@ -41,6 +41,7 @@ const fieldName = fc.oneof(
   fc.constantFrom('name', 'email', 'password', 'code', 'roles', 'agencyIds', 'version', 'kind', 'localityId', '__proto__', 'constructor', 'prototype', '_csrf', 'returnTo', 'page', 'from', 'to', 'changeSummary', 'expectedLatestVersion', 'element__child-development__general-health__title', 'question__risk-of-significant-harm__remove', 'newElement__adults__prompts', 'strengths', 'practitionerScore', 'familyScoreAdult', 'familyScoreChild', 'notAssessed', 'familyAgreement', 'discussionDate-day', 'elementKeys', 'userId', 'reviewWeeks', 'familyViews', 'decision', 'decisionReason', 'reason', 'summaryForFamily', 'heldOn-day', 'confirm', 'fields', 'withheldFrom', 'alsoWithhold', 'protectionId', 'endReason'),
   fc.constantFrom('supporterName', 'contact', 'why', 'comment', 'goingWell', 'worrying', 'wouldLike', 'share'), // the family's pages
   fc.constantFrom('episode-yearsAfter', 'episode-untilAge', 'episode_safeguarding-yearsAfter', 'episode_safeguarding-untilAge', 'person-yearsAfter', 'subjectId', 'reference', 'id'), // retention
+  fc.constantFrom('hiddenFromFamily', 'hiddenReason', 'lawfulBasis', 'specialCategoryCondition', 'agencyId', 'notes', 'field', 'value', 'statement'), // break-glass, sharing, history
   fc.string({ maxLength: 12 }),
 )
 
