@@ -106,6 +106,11 @@ for (const kind of databaseKinds()) {
       ])
       assert.equal(formValue(bad.body, 'episode-yearsAfter'), 'six', 'the answer is kept')
       assert.equal(await rulesSnapshot(), '[]', 'nothing saved')
+      // An age under 18 is refused by the form (it was a database error, a 500, before).
+      const young = await admin.post(paths.retention.rules(), { 'episode-yearsAfter': '6', 'episode-untilAge': '5', 'episode_safeguarding-yearsAfter': '10', 'episode_safeguarding-untilAge': '', 'person-yearsAfter': '2' })
+      assert.equal(young.statusCode, 400)
+      assert.deepEqual(errorSummary(young.body), ['The age of the youngest child for closed episodes must be from 18 to 100'])
+      assert.equal(await rulesSnapshot(), '[]')
       const junk = await admin.post(paths.retention.rules(), { 'episode-yearsAfter': '3', 'episode_safeguarding-yearsAfter': '3', 'person-yearsAfter': '1', extra: 'x' })
       assert.equal(junk.statusCode, 400)
       assert.equal(await rulesSnapshot(), '[]')

@@ -10,12 +10,15 @@ const RELOAD = 'This form is out of date. Reload the page and try again'
 const MIN_YEARS = 1
 const MAX_YEARS = 100
 
-/** A whole number of years (or an age) from 1 to 100; blank is allowed where `optional`. */
-function wholeYears(label: string, optional: boolean) {
+/** The youngest age a record may be kept until: records about children are kept at least until they are adults. */
+const MIN_AGE = 18
+
+/** A whole number of years from 1 to 100, or an age from 18 to 100; blank is allowed where `optional`. */
+function wholeYears(label: string, optional: boolean, min = MIN_YEARS) {
   return text(label, { max: 10, required: !optional, enterMessage: `Enter ${label}` })
     .refine(value => value === '' || /^[0-9]{1,3}$/.test(value), { message: `${capitalise(label)} must be a whole number, like 6` })
     .transform(value => (value === '' ? null : Number(value)))
-    .refine(value => value === null || (value >= MIN_YEARS && value <= MAX_YEARS), { message: `${capitalise(label)} must be from ${MIN_YEARS} to ${MAX_YEARS}` })
+    .refine(value => value === null || (value >= min && value <= MAX_YEARS), { message: `${capitalise(label)} must be from ${min} to ${MAX_YEARS}` })
 }
 
 function capitalise(value: string): string {
@@ -41,9 +44,9 @@ export const rulesForm = z
   .strictObject({
     ...csrfField,
     'episode-yearsAfter': wholeYears(YEARS_LABELS.episode, false),
-    'episode-untilAge': wholeYears(AGE_LABELS.episode ?? '', true).optional(),
+    'episode-untilAge': wholeYears(AGE_LABELS.episode ?? '', true, MIN_AGE).optional(),
     'episode_safeguarding-yearsAfter': wholeYears(YEARS_LABELS.episode_safeguarding, false),
-    'episode_safeguarding-untilAge': wholeYears(AGE_LABELS.episode_safeguarding ?? '', true).optional(),
+    'episode_safeguarding-untilAge': wholeYears(AGE_LABELS.episode_safeguarding ?? '', true, MIN_AGE).optional(),
     'person-yearsAfter': wholeYears(YEARS_LABELS.person, false),
   })
   .transform((form): RetentionRule[] =>
