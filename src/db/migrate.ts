@@ -14,6 +14,7 @@ import * as recordHistory from './migrations/2026-12-06-03-record-history.ts'
 import * as retention from './migrations/2026-12-06-04-retention.ts'
 import * as breakGlass from './migrations/2026-12-06-05-break-glass.ts'
 import * as identityProtection from './migrations/2026-12-06-06-identity-protection.ts'
+import * as localitiesAndPanels from './migrations/2026-12-06-07-localities-and-panels.ts'
 
 /** Explicit, ordered list: migrations are frozen once released and never import application code. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06-04-retention': retention,
   '2026-12-06-05-break-glass': breakGlass,
   '2026-12-06-06-identity-protection': identityProtection,
+  '2026-12-06-07-localities-and-panels': localitiesAndPanels,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -930,6 +930,40 @@ export type Database = {
   // record history, rectification and disputes (src/features/records-history)
   recordHistory: RecordHistoryTable
   recordDisputes: RecordDisputesTable
+  // coordinators' localities and panels (src/features/panels)
+  coordinatorLocalities: CoordinatorLocalitiesTable
+  panels: PanelsTable
+  panelMembers: PanelMembersTable
+  panelListings: PanelListingsTable
+}
+
+// --- coordinators' localities and panels (src/features/panels): access rule (b) ---
+
+/** A coordinator with no row coordinates the whole authority. */
+export type CoordinatorLocalitiesTable = { authorityId: string; userId: string; localityId: string }
+
+export type PanelsTable = {
+  authorityId: string
+  id: string
+  name: string
+  localityId: string | null
+  active: Generated<boolean>
+  createdAt: Timestamp
+  version: Generated<number>
+}
+
+export type PanelMembersTable = { authorityId: string; panelId: string; userId: string; addedByUserId: string; addedAt: Timestamp }
+
+export type PanelListingsTable = {
+  authorityId: string
+  id: string
+  panelId: string
+  episodeId: string
+  reason: string
+  listedByUserId: string
+  listedAt: Timestamp
+  endedAt: Date | null
+  endedByUserId: string | null
 }
 
 // --- the family's own view (src/features/family*) ---

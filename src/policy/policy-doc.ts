@@ -23,8 +23,13 @@ Every operation of a service names one action. \`decide(actor, action, resource)
    found: every query filters by \`authority_id\`);
 2. the actor holds one of the action's roles;
 3. for a record-level action, the actor's relationship to the record — read from the database in the same
-   transaction — satisfies the rule. Coordinators see every record of their authority (and are audited like anyone).
-   An assessment contributor counts as on the team only where the table says so, and then only for their elements.
+   transaction — satisfies the rule. A coordinator sees the records of the localities they coordinate (all of the
+   authority's when an administrator chose no locality for them); a panel member reads (never changes) an episode and
+   its people while it is listed at a panel they sit on. Both are audited like anyone. An assessment contributor counts
+   as on the team only where the table says so, and then only for their elements. An emergency (break-glass) grant
+   lets its holder read an episode for a few hours (docs/break-glass.md). The family's withdrawal of consent, or the
+   lack of an agreement an agency's lawful basis needs, refuses that agency's practitioners (never a safeguarding
+   referral); see docs/data-protection.md.
 
 An exception inside the policy denies. Allowed operations on personal data, and every refusal, write an audit event;
 an allowed write and its audit event are one transaction.

@@ -15,6 +15,9 @@ const ON_TEAM: RecordRelationship = { onTeam: true }
 const CONTRIBUTOR: RecordRelationship = { onTeam: true, contributorOnly: true }
 const STRANGER: RecordRelationship = { onTeam: false }
 const CREATOR: RecordRelationship = { onTeam: false, createdByActor: true }
+/** Access rule (b): the record is in a locality the user coordinates; listed at a panel the user sits on. */
+const IN_AREA: RecordRelationship = { onTeam: false, coordinatesArea: true }
+const AT_PANEL: RecordRelationship = { onTeam: false, listedAtPanel: true }
 
 // [action, roles, relationship, allowed]
 const CASES: Array<[Action, Role[], RecordRelationship | undefined, boolean]> = [
@@ -24,7 +27,19 @@ const CASES: Array<[Action, Role[], RecordRelationship | undefined, boolean]> = 
   ['episode.view', ['practitioner'], undefined, false],
   ['episode.view', ['administrator'], STRANGER, false],
   ['episode.view', ['manager'], STRANGER, false],
-  ['episode.view', ['coordinator'], STRANGER, true],
+  ['episode.view', ['coordinator'], STRANGER, false],
+  ['episode.view', ['coordinator'], IN_AREA, true],
+  ['episode.update', ['coordinator'], IN_AREA, true],
+  ['episode.view', ['practitioner'], IN_AREA, false],
+  ['episode.view', ['coordinator'], { onTeam: false, coordinatesArea: true, agencyConsentWithdrawn: true }, true],
+  ['episode.view', ['panel_member'], AT_PANEL, true],
+  ['person.view', ['panel_member'], AT_PANEL, true],
+  ['plan.view', ['panel_member'], AT_PANEL, true],
+  ['episode.update', ['panel_member'], AT_PANEL, false],
+  ['plan.edit', ['panel_member'], AT_PANEL, false],
+  ['episode.view', ['panel_member'], STRANGER, false],
+  ['episode.view', ['practitioner'], AT_PANEL, false],
+  ['episode.view', ['manager'], IN_AREA, false],
   ['episode.update', ['practitioner'], CONTRIBUTOR, false],
   ['episode.update', ['practitioner'], ON_TEAM, true],
   ['assessment.edit', ['practitioner'], CONTRIBUTOR, true],

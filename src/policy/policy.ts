@@ -131,6 +131,9 @@ export const ACTIONS = {
   'retention.approve': { roles: ['coordinator'], personalData: true, description: 'Approve a batch of records for deletion or anonymisation' },
   'retention.hold': { roles: ['coordinator'], personalData: true, description: 'Place or release a legal hold that stops an episode or person being disposed of' },
   'retention.dispose': { roles: ['coordinator'], personalData: true, description: 'Delete an approved episode or anonymise a person (the disposal is audited, never its content)' },
+
+  // Aggregate reports (src/features/reports, docs/reports.md): counts and averages only, never a case record.
+  'reports.view': { roles: ['manager', 'coordinator'], personalData: false, description: 'See aggregate reports (counts, no case records; small numbers suppressed)' },
 } as const satisfies Record<
   string,
   {
@@ -182,6 +185,13 @@ export type RecordRelationship = Readonly<{
   sharedWithoutAgreement?: boolean
   /** One of the episode's current lead professionals. */
   leadProfessional?: boolean
+  /**
+   * Access rule (b): the record belongs to a locality the user coordinates (or they coordinate the whole authority).
+   * Counts only with the coordinator role.
+   */
+  coordinatesArea?: boolean
+  /** Access rule (b): the episode is listed now at a panel the user sits on. Counts only with the panel member role, for reading. */
+  listedAtPanel?: boolean
 }>
 
 /** What an emergency (break-glass) grant lets its holder do: read the episode and its people, never change them. */
@@ -206,8 +216,16 @@ export function underBreakGlass(action: Action, relationship: RecordRelationship
 /** What the operation touches: always the authority that owns it, and the user it belongs to where relevant. */
 export type Resource = Readonly<{ authorityId: string; ownerUserId?: string; relationship?: RecordRelationship }>
 
-/** Roles that see every record of their authority without being on its team (their access is audited like any). */
-const SEES_ALL_RECORDS: readonly Role[] = ['coordinator']
+/**
+ * What a panel member may do with an episode listed at their panel: read it (the same reads as an emergency grant),
+ * never change it; the panel's decisions are recorded by the team or the coordinator.
+ */
+export const PANEL_READS: ReadonlySet<Action> = BREAK_GLASS_READS
+
+/** A coordinator of the record's locality (or of the whole authority) sees it without being on its team (audited like any). */
+function coordinates(roles: ReadonlySet<Role>, relationship: RecordRelationship): boolean {
+  return roles.has('coordinator') && relationship.coordinatesArea === true
+}
 
 export type Decision = Readonly<{ allowed: true } | { allowed: false; reason: string }>
 
@@ -240,7 +258,11 @@ function decideUnsafe(actor: Actor, action: Action, resource: Resource, now: Dat
     const permitted: readonly Role[] = rule.roles
     if (!permitted.some(role => actor.roles.has(role))) return { allowed: false, reason: `needs role ${permitted.join(' or ')}` }
   }
-  return rule.record ? decideRecord(actor.roles, rule, rule.record, resource.relationship, underBreakGlass(action, resource.relationship, now)) : ALLOW
+  if (!rule.record) return ALLOW
+  const relationship = resource.relationship
+  // A panel member reads an episode (and its people) while it is listed at their panel.
+  if (actor.roles.has('panel_member') && relationship?.listedAtPanel === true && PANEL_READS.has(action) && rule.record !== 'manager') return ALLOW
+  return decideRecord(actor.roles, rule, rule.record, relationship, underBreakGlass(action, relationship, now))
 }
 
 type ActionRule = {
@@ -267,7 +289,7 @@ function decideRecord(
     relationship.agencyConsentWithdrawn &&
     rule.safeguarding !== true &&
     relationship.sharedWithoutAgreement !== true &&
-    !SEES_ALL_RECORDS.some(role => roles.has(role))
+    !coordinates(roles, relationship)
   ) {
     return { allowed: false, reason: 'the family withdrew consent to share with your agency' }
   }
@@ -275,14 +297,14 @@ function decideRecord(
     relationship.agencyNotAgreed &&
     rule.safeguarding !== true &&
     relationship.sharedWithoutAgreement !== true &&
-    !SEES_ALL_RECORDS.some(role => roles.has(role))
+    !coordinates(roles, relationship)
   ) {
     return { allowed: false, reason: 'your agency relies on consent to share, and the family has not agreed to share with it' }
   }
   if (record === 'manager') {
     return relationship.managesAssessor ? ALLOW : { allowed: false, reason: 'not the manager of this assessor' }
   }
-  if (SEES_ALL_RECORDS.some(role => roles.has(role))) return ALLOW
+  if (coordinates(roles, relationship)) return ALLOW
   if (rule.lead === true && !(relationship.onTeam && relationship.leadProfessional === true)) {
     return { allowed: false, reason: 'only the lead professional or a coordinator' }
   }

@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { ChecklistAnswerRecord, ChecklistOutcome, ConsentsTable, EpisodeStatus, SafeguardingReferralsTable } from '../../db/schema.ts'
 import type { RecordRelationship } from '../../policy/policy.ts'
 import type { TemplateContent } from '../assessments/template-content.ts'
+import { episodeCoordination } from '../panels/coordination.repository.ts'
 
 // All Kysely code of episodes of early help. Every query names the authority it works in.
 
@@ -74,8 +75,11 @@ export async function findEpisodeRelationship(
     .where('m.userId', '=', userId)
     .where('m.leftAt', 'is', null)
     .executeTakeFirst()
-  if (!member) return { onTeam: false, episodeId, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
+  // Access rule (b): coordinators of the episode's locality, and panel members while it is listed at their panel.
+  const coordination = await episodeCoordination(db, authorityId, episodeId, userId)
+  if (!member) return { onTeam: false, episodeId, ...coordination, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
   const relationship = {
+    ...coordination,
     onTeam: true,
     contributorOnly: member.role === 'contributor',
     agencyConsentWithdrawn: member.withdrawn === true,
@@ -213,7 +217,14 @@ export async function insertEpisode(
   const { people, ...row } = episode
   await db
     .insertInto('episodes')
-    .values({ ...row, localityId: null, status: 'checklist' })
+    // The episode belongs to the locality of the agency that starts it (its coordinators see it: access rule (b)).
+    .values(eb => ({
+      ...row,
+      localityId: row.agencyId
+        ? eb.selectFrom('agencies').select('localityId').where('authorityId', '=', row.authorityId).where('id', '=', row.agencyId)
+        : null,
+      status: 'checklist',
+    }))
     .execute()
   await db
     .insertInto('episodePeople')

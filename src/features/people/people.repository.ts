@@ -2,6 +2,7 @@ import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { PersonsTable, RelationshipKind } from '../../db/schema.ts'
 import type { PersonDetailsInput } from './people.schemas.ts'
+import { householdCoordination, personCoordination } from '../panels/coordination.repository.ts'
 
 // All Kysely code for people, households, relationships and merges. Every query names the authority it works in, so
 // an id of another authority is simply not found.
@@ -110,6 +111,7 @@ export async function personRelationship(db: Db, authorityId: string, personId: 
     onTeam: found?.member === true,
     contributorOnly: found?.member === true && found.fullMember !== true,
     createdByActor: found?.creator === true,
+    ...(await personCoordination(db, authorityId, personId, userId)),
     ...(found?.member === true ? {} : await personBreakGlass(db, authorityId, personId, userId)),
   }
 }
@@ -321,6 +323,7 @@ export async function householdRelationship(db: Db, authorityId: string, househo
     onTeam: found?.member === true,
     contributorOnly: found?.member === true && found.fullMember !== true,
     createdByActor: found?.creator === true,
+    ...(await householdCoordination(db, authorityId, householdId, userId)),
   }
 }
 

@@ -9,6 +9,7 @@ import { DeniedWithin, type Access, type AccessRequest, type AuditNote } from '.
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import type { Action } from '../../policy/policy.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
+import { personCoordination } from '../panels/coordination.repository.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import * as repository from './records.repository.ts'
 import { readChronology, type RawEvent } from './chronology.repository.ts'
@@ -82,7 +83,7 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
     const request: AccessRequest = { action, resource: { authorityId, relationship }, recordType, recordId: recordId ?? episode.id }
     const decision = access.decide(actor, action, request.resource)
     if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
-    const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') }
+    const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') && relationship.coordinatesArea === true }
     return { episode, actor, viewer, request }
   }
 
@@ -392,10 +393,11 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
         if (summary) included.push({ summary, membership })
       }
       // On the team of an episode about the person, for this action: at least one episode is open to the reader.
-      const request: AccessRequest = { action: 'chronology.view', resource: { authorityId, relationship: { onTeam: included.length > 0 } }, recordType: 'person', recordId: person.id }
+      const coordination = await personCoordination(trx, authorityId, person.id, actor.userId)
+      const request: AccessRequest = { action: 'chronology.view', resource: { authorityId, relationship: { onTeam: included.length > 0, ...coordination } }, recordType: 'person', recordId: person.id }
       const decision = access.decide(actor, 'chronology.view', request.resource)
       if (!decision.allowed) throw new DeniedWithin(request, `${decision.reason}: none of this person’s ${memberships.length} episode(s) is open to you`)
-      const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') }
+      const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') && coordination.coordinatesArea }
       const all = await buildEvents(trx, authorityId, included.map(item => item.summary))
       const visible = filterChronology(all, { kinds: [], agencyId: null, personId: person.id }, viewer)
       const events = filterChronology(all, { ...filter, personId: person.id }, viewer)
