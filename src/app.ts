@@ -51,6 +51,7 @@ import { registerBreakGlassRoutes } from './features/break-glass/break-glass.rou
 import { registerSubjectAccessRoutes } from './features/subject-access/subject-access.routes.ts'
 import { registerRecordHistoryRoutes } from './features/records-history/record-history.routes.ts'
 import { registerRetentionRoutes } from './features/retention/retention.routes.ts'
+import { registerReportRoutes } from './features/reports/reports.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -278,6 +279,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerSubjectAccessRoutes(app, services)
   registerRecordHistoryRoutes(app, services)
   registerRetentionRoutes(app, services)
+  registerReportRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 
@@ -366,6 +368,7 @@ function navigationFor(roles: ReadonlySet<string>, url: string): Navigation {
     { text: 'Agencies', href: paths.agencies.directory() },
   ]
   if (roles.has('coordinator')) items.push({ text: 'Audit log', href: paths.audit() })
+  if (roles.has('manager') || roles.has('coordinator')) items.push({ text: 'Reports', href: paths.reports.page() })
   if (roles.has('administrator')) items.push({ text: 'Administration', href: paths.admin.home() })
   const current = url.split('?')[0] ?? ''
   return items.map(item => ({ ...item, active: item.href === '/' ? current === '/' : current.startsWith(item.href) }))

@@ -32,6 +32,7 @@ import { createBreakGlassService } from './features/break-glass/break-glass.serv
 import { createRetentionService } from './features/retention/retention.service.ts'
 import { createSubjectAccessService } from './features/subject-access/subject-access.service.ts'
 import { createRecordHistoryService } from './features/records-history/record-history.service.ts'
+import { createReportService } from './features/reports/reports.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -65,7 +66,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const retention = createRetentionService({ ...deps, access })
   const subjectAccess = createSubjectAccessService({ ...deps, access })
   const recordHistory = createRecordHistoryService({ ...deps, access })
-  return { breakGlass, retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  const reports = createReportService({ ...deps, access })
+  return { reports, breakGlass, retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

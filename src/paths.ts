@@ -269,6 +269,12 @@ export const paths = {
     rules: () => '/admin/retention',
     disposals: () => '/retention/disposals',
   },
+  /** Aggregate reports for managers and coordinators (src/features/reports): figures only, never a case record. */
+  reports: {
+    page: (query: Record<string, string | undefined> = {}) => withQuery('/reports', query),
+    csv: (query: Record<string, string | undefined> = {}) => withQuery('/reports/export.csv', query),
+    api: (query: Record<string, string | undefined> = {}) => withQuery('/api/v1/reports', query),
+  },
   subjectAccess: {
     page: (personId: string) => `/people/${personId}/subject-access`,
     json: (personId: string) => `/people/${personId}/subject-access.json`,

@@ -13,6 +13,7 @@ import { planEndpoints } from '../features/plans/plans.api.ts'
 import { reviewEndpoints } from '../features/reviews/reviews.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
 import { teamEndpoints } from '../features/team/team.api.ts'
+import { reportEndpoints } from '../features/reports/reports.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -290,4 +291,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...reviewEndpoints,
   ...recordsEndpoints,
   ...teamEndpoints,
+  ...reportEndpoints,
 ]

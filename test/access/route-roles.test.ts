@@ -14,7 +14,8 @@ import { buildAuthorityWorld, fillRoute, type AuthorityWorld } from '../helpers/
 // sent to the family sign-in page. Which family may see which record is proven in test/access/family-routes.test.ts.
 // 'not-administrator': any signed-in role except administrator alone (break-glass: administrators configure the system
 // and do not read case records; a coordinator, who already sees every record, is sent straight to it).
-type Who = 'public' | 'signed-in' | 'family' | 'not-administrator' | Role
+// 'manager-or-coordinator': aggregate reports (src/features/reports), for managers and coordinators alike.
+type Who = 'public' | 'signed-in' | 'family' | 'not-administrator' | 'manager-or-coordinator' | Role
 const RULES: Array<[RegExp, Who]> = [
   // The family's own view: help pages and signing in are public; the practitioner's invitation pages are team records.
   [/^\/family\/(sign-in|sign-in\/code|language|help|help\/words|help\/:topic)$/, 'public'],
@@ -31,6 +32,7 @@ const RULES: Array<[RegExp, Who]> = [
   // (the retention periods, /admin/retention, are the administrators', above).
   [/^\/retention(\/|$)/, 'coordinator'],
   [/^\/early-help\/dashboard$/, 'coordinator'],
+  [/^\/(api\/v1\/)?reports(\/export\.csv)?$/, 'manager-or-coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are
   // not on the world's episode, so of them only a coordinator (who sees every record of the authority) may open it.
@@ -145,7 +147,8 @@ for (const kind of databaseKinds()) {
           const before = await deniedCount()
           const response = await send(browser, route.method, url)
           cases++
-          const allowed = who === 'public' || who === 'signed-in' || who === role || (who === 'not-administrator' && role !== 'administrator')
+          const allowed = who === 'public' || who === 'signed-in' || who === role || (who === 'not-administrator' && role !== 'administrator') ||
+            (who === 'manager-or-coordinator' && (role === 'manager' || role === 'coordinator'))
           assert.ok(response.statusCode < 500, `${role} ${route.method} ${route.url} answered ${response.statusCode}`)
           if (allowed) {
             assert.ok(![401, 403].includes(response.statusCode), `${role} should be allowed ${route.method} ${route.url}, got ${response.statusCode}`)

@@ -7,7 +7,7 @@ import { csvCell } from '../../src/lib/csv.ts'
 import { paths } from '../../src/paths.ts'
 import { databaseKinds } from '../helpers/database.ts'
 import { buildTestApp, type Browser, type TestApp } from '../helpers/build-test-app.ts'
-import { buildAgency, buildAuthority, buildUser, signIn } from '../helpers/builders.ts'
+import { buildAgency, buildAuthority, buildLocality, buildUser, signIn } from '../helpers/builders.ts'
 
 // CSV formula injection (OWASP): every CSV export neutralises cells starting with = + - @ tab or CR, through the one
 // shared function in src/lib/csv.ts. Each payload goes through every export route and the downloaded file is read
@@ -21,6 +21,7 @@ const DANGEROUS = /^[=+\-@\t\r]/
 /** Files (under src/) that send CSV, and the routes they serve. */
 const EXPORTS: Record<string, string[]> = {
   'src/features/audit-log/audit-log.routes.ts': ['/audit/export.csv'],
+  'src/features/reports/reports.routes.ts': ['/reports/export.csv'],
 }
 
 /** An RFC 4180 reader for the test (quoted cells may hold commas, quotes, CR and LF). */
@@ -89,6 +90,7 @@ for (const kind of databaseKinds()) {
     let t: TestApp
     let coordinator: Browser
     let payloadUserId: string
+    let payloadLocalityId: string
 
     before(async () => {
       t = await buildTestApp(kind)
@@ -98,6 +100,7 @@ for (const kind of databaseKinds()) {
       const payloadAgency = await buildAgency(t, authorityId, { name: '@Agency("x")' })
       const payloadUser = await buildUser(t, authorityId, { roles: ['practitioner'], agencyIds: [payloadAgency.id], name: '=cmd|" /C calc"!A0' })
       payloadUserId = payloadUser.id
+      payloadLocalityId = (await buildLocality(t, authorityId, '=HYPERLINK("http://evil.example","x")')).id
       // One audit event per formula start, every free-text field beginning with it.
       const base = t.clock.now().getTime()
       await t.database.db
@@ -142,6 +145,15 @@ for (const kind of databaseKinds()) {
       }
       assert.ok(cells.includes(`'=cmd|" /C calc"!A0`), 'the user name')
       assert.ok(cells.includes(`'@Agency("x")`), 'the agency name')
+    })
+
+    it('the reports export: the locality name comes back as text', async () => {
+      const response = await coordinator.get(paths.reports.csv({ localityId: payloadLocalityId }))
+      assert.equal(response.statusCode, 200)
+      assert.match(String(response.headers['content-type']), /^text\/csv; charset=utf-8/)
+      const cells = parseCsv(response.body.replace(/^\ufeff/, '')).flat()
+      for (const cell of cells) assert.doesNotMatch(cell, DANGEROUS, `cell ${JSON.stringify(cell)} would run as a formula`)
+      assert.ok(cells.includes(`'=HYPERLINK("http://evil.example","x")`), 'the locality name')
     })
   })
 }

@@ -23,6 +23,7 @@ export function registerHomeRoutes(app: FastifyInstance, services: Services) {
       isManager: actor.roles.has('manager'),
       awaitingApproval: await services.assessmentCompletion.countAwaitingApproval(request.context()),
       awaitingApprovalHref: paths.assessmentCompletion.awaitingApproval(),
+      reportsHref: paths.reports.page(),
     })
   })
 
