@@ -45,6 +45,7 @@ import {
   taskSections,
 } from './assessments.view-models.ts'
 import { elementsOf } from './template-content.ts'
+import { disputeNotices } from '../records-history/record-history.view-models.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type DomainParams = { Params: { episodeId: string; domainKey: string; subject: string } }
@@ -263,7 +264,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
   // ---- an element for one child or the family ------------------------------------------------------------------------
 
   async function renderElement(request: FastifyRequest<ElementParams>, reply: FastifyReply, values: Values | null, page: { formErrors?: FormErrors; status?: number } = {}) {
-    const { detail, target, saved, mayChange } = await assessments.element(request.context(), request.params.episodeId, request.params.elementKey, request.params.subject)
+    const { detail, target, saved, mayChange, disputes } = await assessments.element(request.context(), request.params.episodeId, request.params.elementKey, request.params.subject)
     const stale = page.status === 409
     const shown: Values = values ? { ...values, ...(stale ? { version: String(saved?.version ?? 0) } : {}) } : elementValues(saved)
     const fieldErrors = page.formErrors?.fieldErrors ?? {}
@@ -280,6 +281,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
         consentProblem: detail.consentProblem,
         readOnlyReason: mayChange ? null : detail.you.elementKeys !== null && detail.editable ? 'You were not asked to complete this element, so you can read it but not change it.' : null,
         savedRows: elementRows(saved),
+        disputes: disputeNotices(disputes),
         values: shown,
         comparison: stale ? elementComparison(values ?? {}, saved) : null,
         textFields: ELEMENT_FIELDS.map(field => ({ ...field, value: shown[field.name], errorMessage: fieldErrors[field.name] })),

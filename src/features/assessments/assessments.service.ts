@@ -12,6 +12,7 @@ import { paths } from '../../paths.ts'
 import { findEpisodeRelationship, hasConsentToAssess } from '../episodes/episodes.service.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import * as repository from './assessments.repository.ts'
+import { listDisputesFor } from '../records-history/record-history.repository.ts'
 import type { ElementInput, InviteInput, StepInput } from './assessments.schemas.ts'
 import { elementsOf, type TemplateDomain, type TemplateElement } from './template-content.ts'
 import { findTemplateVersion, type TemplateVersion } from './templates.repository.ts'
@@ -324,7 +325,9 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
       const saved = detail.elements.find(item => item.elementKey === target.element.key && item.subject === target.subject)
       const mayChange = detail.editable && (detail.you.elementKeys === null || detail.you.elementKeys.includes(target.element.key))
       loaded.note.details = { episodeId: detail.episode.id, elementKey: target.element.key, subject: target.subject }
-      return { detail, target, saved, mayChange }
+      // The family's statements disagreeing with this element (record_disputes), shown as "Disputed".
+      const disputes = await listDisputesFor(loaded.trx, loaded.actor.authorityId, detail.episode.id, 'assessment_elements', [`${detail.assessment.id}:${target.element.key}:${target.subject}`])
+      return { detail, target, saved, mayChange, disputes }
     })
   }
 

@@ -54,7 +54,8 @@ export function familyOf(context: RequestContext): FamilyActor {
   return actor
 }
 
-export type FamilySection = 'overview' | 'team' | 'plan' | 'meetings' | 'story' | 'scores' | 'consent' | 'who-has-looked' | 'my-views'
+/** 'disagree': the family's "I disagree with this" page (src/features/records-history), reached from other pages, not a section link. */
+export type FamilySection = 'overview' | 'team' | 'plan' | 'meetings' | 'story' | 'scores' | 'consent' | 'who-has-looked' | 'my-views' | 'disagree'
 
 /**
  * The family's section links (the header's service navigation on every family page about an episode). A young

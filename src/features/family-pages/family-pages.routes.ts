@@ -6,6 +6,8 @@ import { submittedText, toFormErrors, type FormErrors } from '../../lib/validati
 import { requireFamily } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { familyNav, type FamilySection } from './family-episode.ts'
+import { formatDateIn } from '../../lib/i18n.ts'
+import { familyDisagreeHref } from '../records-history/family-dispute.routes.ts'
 import { actionUpdateForm, agendaForm, beforeMeetingForm, supporterForm } from './family-pages.schemas.ts'
 import { StaleFamilyEditError, type FamilyEpisodeContext } from './family-pages.service.ts'
 import { actionRows, agencyKindSentence, familyKindName, meetingCard, meetingTitle, scopeText, supporterKindItems } from './family-pages.view-models.ts'
@@ -90,6 +92,7 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
       lateMinutes: data.lateMinutes.map(item => ({ href: paths.family.meeting(id, item.meetingId), startsAt: item.startsAt, dueOn: item.dueOn })),
       latestMinutes: data.latestMinutes ? { href: paths.family.meeting(id, data.latestMinutes.id), startsAt: data.latestMinutes.startsAt } : null,
       links: {
+        disagree: familyDisagreeHref(id),
         team: paths.family.team(id),
         plan: paths.family.plan(id),
         meetings: paths.family.meetings(id),
@@ -253,6 +256,8 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
         actionRows: actionRows(t, language, id, data.actions),
         myView: data.myView,
         canAdd: data.canAdd,
+        myDisputes: data.myDisputes.map(item => ({ when: request.page.t('You told us on {date}:', { date: formatDateIn(request.page.language, item.at) }), statement: item.statement })),
+        disagreeHref: familyDisagreeHref(id, `meeting_minutes|${data.meeting.id}`),
         agendaAction: paths.family.agendaItem(id, data.meeting.id),
         whatIWantToSay: paths.family.whatIWantToSay(id, data.meeting.id),
         calendarHref: paths.family.meetingCalendar(id, data.meeting.id),

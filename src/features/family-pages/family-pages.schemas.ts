@@ -9,7 +9,7 @@ const CONTROL_MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]
 
 const NOT_ALLOWED = 'What you wrote has characters we cannot keep. Take them out and try again.'
 
-function words(options: { max: number; multiLine: boolean; empty?: string; tooLong: string }) {
+export function words(options: { max: number; multiLine: boolean; empty?: string; tooLong: string }) {
   const control = options.multiLine ? CONTROL_MULTI_LINE : CONTROL_SINGLE_LINE
   const base = z
     .string({ error: options.empty ?? NOT_ALLOWED })

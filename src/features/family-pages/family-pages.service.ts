@@ -13,6 +13,7 @@ import type { EpisodeSummary } from '../episodes/episode-summary.ts'
 import { buildCalendar } from '../meetings/ics.ts'
 import { listOverdueMinutes } from '../meetings/meetings-due.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
+import { listDisputesFor } from '../records-history/record-history.repository.ts'
 import { listCurrentLeads, listCurrentPractitioners } from '../team/team.repository.ts'
 import { familyOf, withFamilyEpisode } from './family-episode.ts'
 import * as repository from './family-pages.repository.ts'
@@ -311,6 +312,8 @@ export function createFamilyPageService(deps: { db: Kysely<Database>; config: Co
         actions: minutes ? actionViews(await repository.listActionsFromMeeting(trx, authorityId, found.id), needs, page.familyTeamMemberId) : [],
         myView: (await repository.findBeforeMeetingView(trx, authorityId, actor.accountId, found.id)) ?? null,
         canAdd: found.upcoming && episode.status !== 'closed',
+        /** What this family member told the team they disagree with in these minutes (src/features/records-history). */
+        myDisputes: minutes ? await listDisputesFor(trx, authorityId, episode.id, 'meeting_minutes', [found.id], { byFamilyAccountId: actor.accountId }) : [],
       }
     })
   }

@@ -5,6 +5,7 @@ import { DomainRuleError } from '../../lib/errors.ts'
 import { csrfField, submittedText, toFormErrors, type FormErrors } from '../../lib/validation.ts'
 import { requireFamily } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
+import { familyDisagreeHref } from '../records-history/family-dispute.routes.ts'
 import { contentDisposition } from '../records/records.service.ts'
 import { familyNav, type FamilySection } from '../family-pages/family-episode.ts'
 import { agencyKindSentence } from '../family-pages/family-pages.view-models.ts'
@@ -68,7 +69,7 @@ export function registerFamilyRecordRoutes(app: FastifyInstance, services: Servi
 
   app.get<EpisodeParams>('/family/episodes/:episodeId/story', guard, async (request, reply) => {
     const { episode, events } = await service.storyPage(request.context(), request.params.episodeId)
-    return reply.render('family-records/views/story.njk', { title: request.page.t('Our story so far'), familyNav: navFor(request, episode.id, 'story'), events })
+    return reply.render('family-records/views/story.njk', { title: request.page.t('Our story so far'), familyNav: navFor(request, episode.id, 'story'), events, disagreeHref: familyDisagreeHref(episode.id) })
   })
 
   app.get<DocumentParams>('/family/episodes/:episodeId/story/documents/:familyDocumentId', guard, async (request, reply) => {
@@ -94,6 +95,7 @@ export function registerFamilyRecordRoutes(app: FastifyInstance, services: Servi
       elements: page.elements,
       canAdd: page.canAdd,
       addHref: paths.family.newScores(page.episode.id),
+      disagreeHref: familyDisagreeHref(page.episode.id),
     })
   })
 

@@ -33,6 +33,7 @@ import {
   purposeItems,
   whenText,
 } from './meetings.view-models.ts'
+import { disputeNotices } from '../records-history/record-history.view-models.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type MeetingParams = { Params: { episodeId: string; meetingId: string } }
@@ -231,6 +232,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
         inviteeRows: inviteeRows(detail),
         agenda: agendaView(detail),
         familyBeforeMeeting: detail.familyBeforeMeeting,
+        disputes: disputeNotices(detail.minutesDisputes),
         agendaAction: open && meeting.status === 'scheduled' ? paths.meetings.agenda(summary.id, meeting.id) : null,
         raisedByItems: [
           { value: 'me', text: 'Me', checked: values.raisedBy !== undefined ? values.raisedBy === 'me' : true },
@@ -332,6 +334,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
         minutes: minutes ? { ...minutes, tag: minutesStatusTag(minutes.status, detail.lateMessage !== null), dueOnText: formatDate(minutes.dueOn) } : null,
         lateMessage: detail.lateMessage,
         savedMinutes: status === 409 ? minutes : null,
+        disputes: disputeNotices(detail.minutesDisputes),
         values: { ...(values ?? { discussion: minutes?.discussion ?? '', decisions: minutes?.decisions ?? '', familyViews: minutes?.familyViews ?? '' }), version: String(minutes?.version ?? '') },
         actionValues,
         ownerOptions: ownerOptions(detail, typeof actionValues.owner === 'string' ? actionValues.owner : undefined),

@@ -20,6 +20,7 @@ import { buildCalendar, calendarContentType, type CalendarMethod } from './ics.t
 import { lateMinutesMessage, loadBankHolidays, minutesDueOn } from './meetings-due.ts'
 import * as repository from './meetings.repository.ts'
 import { listBeforeMeetingViewsForTeam, type BeforeMeetingViewForTeam } from '../family-pages/family-pages.repository.ts'
+import { listDisputesFor, type DisputeRow } from '../records-history/record-history.repository.ts'
 import type { AgendaInput, AttendanceInput, CancelInput, EditMeetingInput, MinutesActionInput, MinutesInput, ScheduleInput } from './meetings.schemas.ts'
 import { ukDateTimeToInstant, ukTimeOf, workingDaysAfter } from './working-days.ts'
 
@@ -49,6 +50,8 @@ export type MeetingDetail = {
   actorUserId: string
   /** What family members wrote before the meeting in their own view (src/features/family-pages). */
   familyBeforeMeeting: BeforeMeetingViewForTeam[]
+  /** The family's statements disagreeing with these minutes (src/features/records-history): shown as "Disputed". */
+  minutesDisputes: DisputeRow[]
 }
 
 export const PURPOSE_NAMES = { first_team_meeting: 'First team meeting', team_meeting: 'Team meeting', review: 'Review meeting' } as const
@@ -164,6 +167,7 @@ export function createMeetingService(deps: { db: Kysely<Database>; config: Confi
       actorIsChair: meeting.chairUserId === actor.userId,
       actorUserId: actor.userId,
       familyBeforeMeeting: await listBeforeMeetingViewsForTeam(trx, authorityId, meeting.id),
+      minutesDisputes: minutes ? await listDisputesFor(trx, authorityId, summary.id, 'meeting_minutes', [meeting.id]) : [],
     }
   }
 

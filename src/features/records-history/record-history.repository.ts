@@ -97,7 +97,8 @@ export async function listDisputes(db: Db, authorityId: string, episodeId: strin
     .execute()
 }
 
-export type Disputable = { tableName: DisputableTable; recordId: string; label: string; familyCanSee: boolean }
+/** `on`: the meeting's start or the note's date (null for an assessment element); `summary`: a case note's summary. */
+export type Disputable = { tableName: DisputableTable; recordId: string; label: string; familyCanSee: boolean; on: Date | string | null; summary: string | null }
 
 /** The professional opinions of an episode a statement can be attached to, and whether the family can see each. */
 export async function disputableRecords(db: Db, authorityId: string, episodeId: string): Promise<Disputable[]> {
@@ -126,14 +127,16 @@ export async function disputableRecords(db: Db, authorityId: string, episodeId: 
     .execute()
   const day = (value: Date | string) => new Date(value).toISOString().slice(0, 10)
   return [
-    ...minutes.map(row => ({ tableName: 'meeting_minutes' as const, recordId: row.meetingId, label: `Minutes of the meeting on ${day(row.startsAt)}`, familyCanSee: row.status === 'circulated' })),
+    ...minutes.map(row => ({ tableName: 'meeting_minutes' as const, recordId: row.meetingId, label: `Minutes of the meeting on ${day(row.startsAt)}`, familyCanSee: row.status === 'circulated', on: row.startsAt, summary: null })),
     ...elements.map(row => ({
       tableName: 'assessment_elements' as const,
       recordId: `${row.assessmentId}:${row.elementKey}:${row.subject}`,
       label: `Assessment: ${row.elementKey.replace(/-/g, ' ')}`,
       familyCanSee: row.status === 'completed',
+      on: null,
+      summary: null,
     })),
-    ...notes.map(row => ({ tableName: 'case_notes' as const, recordId: row.id, label: `Case note of ${row.occurredOn}: ${row.summary}`, familyCanSee: row.visibility === 'family' })),
+    ...notes.map(row => ({ tableName: 'case_notes' as const, recordId: row.id, label: `Case note of ${row.occurredOn}: ${row.summary}`, familyCanSee: row.visibility === 'family', on: row.occurredOn, summary: row.summary })),
   ]
 }
 
@@ -159,4 +162,52 @@ export async function insertDispute(
     })
     .execute()
   return id
+}
+
+/**
+ * The statements attached to a set of records of one episode (one query for a whole page, never one per row):
+ * the minutes of a meeting, the case notes shown on a page, an assessment element. Oldest first.
+ */
+export async function listDisputesFor(
+  db: Db,
+  authorityId: string,
+  episodeId: string,
+  tableName: DisputableTable,
+  recordIds: readonly string[],
+  options: { byFamilyAccountId?: string } = {},
+): Promise<DisputeRow[]> {
+  if (recordIds.length === 0) return []
+  let query = db
+    .selectFrom('recordDisputes')
+    .select(['id', 'tableName', 'recordId', 'recordLabel', 'statement', 'byKind', 'byName', 'at'])
+    .where('authorityId', '=', authorityId)
+    .where('episodeId', '=', episodeId)
+    .where('tableName', '=', tableName)
+    .where('recordId', 'in', [...recordIds])
+  // The family's own view shows a family member only what they said themselves.
+  if (options.byFamilyAccountId) query = query.where('byKind', '=', 'family').where('byFamilyAccountId', '=', options.byFamilyAccountId)
+  return query
+    .orderBy('at', 'asc')
+    .orderBy('id', 'asc')
+    .execute()
+}
+
+/** What one family member has told the team before, on one episode: only their own statements. Oldest first. */
+export async function listFamilyAccountDisputes(db: Db, authorityId: string, episodeId: string, accountId: string): Promise<DisputeRow[]> {
+  return db
+    .selectFrom('recordDisputes')
+    .select(['id', 'tableName', 'recordId', 'recordLabel', 'statement', 'byKind', 'byName', 'at'])
+    .where('authorityId', '=', authorityId)
+    .where('episodeId', '=', episodeId)
+    .where('byKind', '=', 'family')
+    .where('byFamilyAccountId', '=', accountId)
+    .orderBy('at', 'asc')
+    .orderBy('id', 'asc')
+    .execute()
+}
+
+/** The template version each assessment of the episode was recorded with (for the element titles a family reads). */
+export async function assessmentTemplateVersions(db: Db, authorityId: string, episodeId: string): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('assessments').select(['id', 'templateVersionId']).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
+  return new Map(rows.map(row => [row.id, row.templateVersionId]))
 }

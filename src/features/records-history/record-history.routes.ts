@@ -8,6 +8,7 @@ import { episodeNav } from '../episodes/episode-summary.ts'
 import { CORRECTABLE_FIELDS } from './record-history.service.ts'
 import { correctionForm, disputeForm } from './record-history.schemas.ts'
 import { disputableItems, disputeCards, historyRows } from './record-history.view-models.ts'
+import { registerFamilyDisputeRoutes } from './family-dispute.routes.ts'
 
 type PersonParams = { Params: { personId: string } }
 type EpisodeParams = { Params: { episodeId: string } }
@@ -101,4 +102,7 @@ export function registerRecordHistoryRoutes(app: FastifyInstance, services: Serv
     }
     return reply.redirect(`${paths.recordHistory.episode(request.params.episodeId)}?done=disputed`, 303)
   })
+
+  // The family's own "I disagree with this" page.
+  registerFamilyDisputeRoutes(app, services)
 }

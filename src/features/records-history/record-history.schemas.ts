@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { csrfField, longText, text } from '../../lib/validation.ts'
+import { words } from '../family-pages/family-pages.schemas.ts'
 import type { CorrectableField } from './record-history.repository.ts'
 import { CORRECTABLE_FIELDS } from './record-history.service.ts'
 
@@ -31,8 +32,17 @@ export const disputeForm = z.strictObject({
   byName: text('who disagrees', { max: 200 }),
 })
 
+/** The most a family member may write in one statement (the same as the team's record of a statement). */
+export const FAMILY_STATEMENT_MAX = 5000
+
+/** The family's "I disagree with this" form: whole sentences, each with Welsh in src/locales/cy/record-disputes.po. */
 export const familyDisputeForm = z.strictObject({
   ...csrfField,
-  record: text('what you disagree with', { max: 300, enterMessage: 'Choose what you disagree with' }),
-  statement: longText('what you want to say', { max: 5000 }),
+  record: words({ max: 300, multiLine: false, empty: 'Choose what you disagree with.', tooLong: 'Choose what you disagree with.' }),
+  statement: words({
+    max: FAMILY_STATEMENT_MAX,
+    multiLine: true,
+    empty: 'Write what you disagree with, and what you think is right.',
+    tooLong: 'What you write must be 5,000 characters or fewer.',
+  }),
 })

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { Database } from '../../db/schema.ts'
 import type { Clock } from '../../lib/clock.ts'
@@ -11,6 +11,12 @@ import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-sum
 import { personRelationship } from '../people/people.repository.ts'
 import { searchNamesOf } from '../people/person-details.ts'
 import { withFamilyEpisode } from '../family-pages/family-episode.ts'
+import { findEpisodeOwner } from '../family-pages/family-pages.repository.ts'
+import { findTemplateVersion } from '../assessments/templates.repository.ts'
+import { elementsOf } from '../assessments/template-content.ts'
+import { listCurrentLeads } from '../team/team.repository.ts'
+import { enqueueEmail } from '../outbox/emails.ts'
+import { paths } from '../../paths.ts'
 import * as repository from './record-history.repository.ts'
 import { setCorrection } from './transaction-actor.repository.ts'
 import type { CorrectableField, Disputable, DisputeRow, HistoryEntry } from './record-history.repository.ts'
@@ -43,6 +49,16 @@ export const CORRECTABLE_FIELDS: Readonly<Record<CorrectableField, string>> = {
 
 export type PersonHistoryPage = { person: { id: string; name: string; version: number; values: Record<string, string> }; entries: HistoryEntry[] }
 export type EpisodeHistoryPage = { episode: EpisodeSummary; entries: HistoryEntry[]; disputes: DisputeRow[]; disputable: Disputable[] }
+
+/** A record a family member may disagree with, in the parts a family page words in its own language. */
+export type FamilyDisputable = { value: string; kind: 'minutes' | 'note' | 'assessment'; on: Date | string | null; title: string | null; about: string | null }
+export type FamilyDisputePage = {
+  episode: EpisodeSummary
+  young: boolean
+  items: FamilyDisputable[]
+  /** This family member's own earlier statements, with the record they are about (null when the family can no longer see it). */
+  earlier: { statement: string; at: Date; record: FamilyDisputable | null }[]
+}
 
 export type RecordHistoryService = ReturnType<typeof createRecordHistoryService>
 
@@ -140,24 +156,87 @@ export function createRecordHistoryService(deps: { db: Kysely<Database>; config:
     })
   }
 
-  /** What a family member may disagree with: only what the family can see. */
-  async function familyDisputable(context: RequestContext, episodeId: string): Promise<{ episode: EpisodeSummary; records: Disputable[] }> {
-    return withFamilyEpisode(access, context, episodeId, { action: 'family.view', recordType: 'episode', recordId: episodeId }, async (trx, episode, actor) => ({
-      episode,
-      records: (await repository.disputableRecords(trx, actor.authorityId, episodeId)).filter(item => item.familyCanSee),
-    }))
+  /**
+   * The family's "I disagree with this" page: what a family member may disagree with (only what the family can see:
+   * circulated minutes, completed assessments, notes marked for the family), with what an assessment element is about
+   * in words a family reads, and what this family member has told the team before (their own statements only).
+   */
+  async function familyDisputePage(context: RequestContext, episodeId: string): Promise<FamilyDisputePage> {
+    return withFamilyEpisode(access, context, episodeId, { action: 'family.view', recordType: 'episode', recordId: episodeId }, async (trx, episode, actor, note) => {
+      const records = (await repository.disputableRecords(trx, actor.authorityId, episodeId)).filter(item => item.familyCanSee)
+      const titles = await elementTitles(trx, actor.authorityId, episodeId, records)
+      const childName = new Map(episode.children.map(child => [child.personId, child.name]))
+      const items: FamilyDisputable[] = records.map(record => {
+        const value = `${record.tableName}|${record.recordId}`
+        if (record.tableName === 'meeting_minutes') return { value, kind: 'minutes', on: record.on, title: null, about: null }
+        if (record.tableName === 'case_notes') return { value, kind: 'note', on: record.on, title: record.summary, about: null }
+        const [assessmentId = '', elementKey = '', subject = ''] = record.recordId.split(':')
+        const title = titles.get(`${assessmentId}:${elementKey}`) ?? elementKey.replace(/-/g, ' ')
+        return { value, kind: 'assessment', on: null, title, about: subject === 'family' ? null : (childName.get(subject) ?? null) }
+      })
+      const earlier = await repository.listFamilyAccountDisputes(trx, actor.authorityId, episodeId, actor.accountId)
+      const byValue = new Map(items.map(item => [item.value, item]))
+      note.details = { page: 'disagree', records: items.length }
+      return {
+        episode,
+        young: actor.accountKind === 'young_person',
+        items,
+        earlier: earlier.map(row => ({ statement: row.statement, at: row.at, record: byValue.get(`${row.tableName}|${row.recordId}`) ?? null })),
+      }
+    })
   }
 
+  /** Element titles from the template version each assessment was recorded with, keyed `assessmentId:elementKey`. */
+  async function elementTitles(trx: Transaction<Database>, authorityId: string, episodeId: string, records: Disputable[]): Promise<Map<string, string>> {
+    const titles = new Map<string, string>()
+    if (!records.some(record => record.tableName === 'assessment_elements')) return titles
+    for (const [assessmentId, versionId] of await repository.assessmentTemplateVersions(trx, authorityId, episodeId)) {
+      const template = await findTemplateVersion(trx, authorityId, versionId)
+      if (!template) continue
+      for (const { element } of elementsOf(template.content)) titles.set(`${assessmentId}:${element.key}`, element.title)
+    }
+    return titles
+  }
+
+  /**
+   * A family member disagrees with something the team wrote: their statement is attached to the record (never an
+   * overwrite), the record's history carries a 'disputed' entry, and the episode's lead professional(s) — or, with
+   * none, the practitioner who started the support — are told by email in the same transaction. The email names the
+   * episode only: nothing of the record or of the statement. Allowed after the support has ended too: a family's
+   * right to have its disagreement kept with the record does not end with the support.
+   */
   async function familyDispute(context: RequestContext, episodeId: string, input: { record: string; statement: string }): Promise<void> {
-    await withFamilyEpisode(access, context, episodeId, { action: 'family.contribute', recordType: 'episode', recordId: episodeId }, async (trx, _episode, actor) => {
+    await withFamilyEpisode(access, context, episodeId, { action: 'family.contribute', recordType: 'episode', recordId: episodeId }, async (trx, episode, actor, note) => {
       const record = (await repository.disputableRecords(trx, actor.authorityId, episodeId)).find(item => item.familyCanSee && `${item.tableName}|${item.recordId}` === input.record)
-      if (!record) throw new DomainRuleError('Choose what you disagree with', 'record')
+      if (!record) throw new DomainRuleError('Choose what you disagree with.', 'record')
       await repository.insertDispute(trx, {
         authorityId: actor.authorityId, episodeId, record, statement: input.statement, byKind: 'family', byUserId: null, byFamilyAccountId: actor.accountId,
         byName: actor.name, at: clock.now(), requestId: context.requestId,
       })
+      const leads = await listCurrentLeads(trx, actor.authorityId, episodeId)
+      const owner = leads.length === 0 ? await findEpisodeOwner(trx, actor.authorityId, episodeId) : undefined
+      const recipients = new Map<string, string>()
+      for (const person of leads.length > 0 ? leads : owner ? [owner] : []) if (!recipients.has(person.email)) recipients.set(person.email, person.name)
+      for (const [email, name] of recipients) {
+        await enqueueEmail(
+          trx,
+          {
+            authorityId: actor.authorityId,
+            recipient: email,
+            subject: `A family member disagrees with a record (${episode.reference})`,
+            bodyText: [
+              `Dear ${name},`,
+              '',
+              `A family member has added a statement disagreeing with a record on episode ${episode.reference}. Sign in to see it:`,
+              `${deps.config.baseUrl}${paths.recordHistory.episode(episode.id)}`,
+            ].join('\n'),
+          },
+          { at: clock.now(), smtpConfigured: deps.config.smtpUrl !== undefined, domain: new URL(deps.config.baseUrl).hostname },
+        )
+      }
+      note.details = { change: 'family disputed a record', tableName: record.tableName, disputedRecordId: record.recordId, emails: recipients.size }
     })
   }
 
-  return { personHistory, episodeHistory, correctPerson, recordDispute, familyDisputable, familyDispute }
+  return { personHistory, episodeHistory, correctPerson, recordDispute, familyDisputePage, familyDispute }
 }

@@ -1,4 +1,4 @@
-import { formatDateTime } from '../../plugins/views.ts'
+import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import type { Disputable, DisputeRow, HistoryEntry } from './record-history.repository.ts'
 
 // Plain words for the history tables. Pure functions.
@@ -79,4 +79,26 @@ export function disputeCards(disputes: DisputeRow[]) {
 
 export function disputableItems(records: Disputable[], selected: string | undefined, placeholder: string) {
   return [{ value: '', text: placeholder }, ...records.map(record => ({ value: `${record.tableName}|${record.recordId}`, text: record.label, selected: `${record.tableName}|${record.recordId}` === selected }))]
+}
+
+export type DisputeNotice = { heading: string; statement: string }
+
+/**
+ * The "Disputed" marker's statements, for the pages that show a disputed record to the team (minutes, case notes, an
+ * assessment element): who said it (a family member in their own view, or as recorded by the team) and when.
+ */
+export function disputeNotices(disputes: readonly DisputeRow[]): DisputeNotice[] {
+  return disputes.map(dispute => ({
+    heading: dispute.byKind === 'family'
+      ? `Statement from ${dispute.byName}, family, on ${formatDate(dispute.at)}`
+      : `Statement from ${dispute.byName}, recorded by the team, on ${formatDate(dispute.at)}`,
+    statement: dispute.statement,
+  }))
+}
+
+/** The notices of each record, keyed by record id (a page of case notes). */
+export function disputeNoticesByRecord(disputes: readonly DisputeRow[]): Map<string, DisputeNotice[]> {
+  const byRecord = new Map<string, DisputeNotice[]>()
+  for (const dispute of disputes) byRecord.set(dispute.recordId, [...(byRecord.get(dispute.recordId) ?? []), ...disputeNotices([dispute])])
+  return byRecord
 }

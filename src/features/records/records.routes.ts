@@ -25,11 +25,19 @@ import {
   todayParts,
   visibilityItems,
 } from './records.view-models.ts'
+import type { DisputeRow } from '../records-history/record-history.repository.ts'
+import { disputeNoticesByRecord } from '../records-history/record-history.view-models.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type DocumentParams = { Params: { episodeId: string; documentId: string } }
 type PersonParams = { Params: { personId: string } }
 type Values = Record<string, string>
+
+/** Each note card with the family's statements about it (the "Disputed" marker). */
+function withDisputes<T extends { id: string }>(cards: T[], disputes: DisputeRow[]) {
+  const byNote = disputeNoticesByRecord(disputes)
+  return cards.map(card => ({ ...card, disputes: byNote.get(card.id) ?? [] }))
+}
 
 const NOTICES: Record<string, string> = {
   'note-added': 'Your case note has been saved.',
@@ -59,7 +67,7 @@ export function registerRecordsRoutes(app: FastifyInstance, services: Services) 
       title: `Case notes: ${page.episode.reference}`,
       episodeNav: episodeNav(page.episode, 'notes'),
       notice: noticeFrom(request),
-      notes: noteCards(page.notes, page.episode),
+      notes: withDisputes(noteCards(page.notes, page.episode), page.disputes),
       canAdd: page.canAdd,
       newNoteHref: paths.records.newNote(page.episode.id),
     })

@@ -12,6 +12,7 @@ import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { personCoordination } from '../panels/coordination.repository.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import * as repository from './records.repository.ts'
+import { listDisputesFor } from '../records-history/record-history.repository.ts'
 import { readChronology, type RawEvent } from './chronology.repository.ts'
 import { canSeeRecord, filterChronology, type ChronologyEvent, type Viewer } from './chronology.ts'
 import { deleteDocumentFile, readDocumentFile, writeDocumentFile, type DocumentFolder } from './document-storage.ts'
@@ -127,7 +128,9 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
       note.details = { page: 'notes', shown: notes.length }
       const agencyId = await actingAgency(trx, actor, episode.id)
       const agencyName = agencyId ? ((await repository.agencyNames(trx, actor.authorityId, [agencyId])).get(agencyId) ?? null) : null
-      return { episode, notes, canAdd: episode.status !== 'closed', agencyName, today: clock.now() }
+      // The family's statements on the notes shown (one query for the page): each disputed note is marked.
+      const disputes = await listDisputesFor(trx, actor.authorityId, episode.id, 'case_notes', notes.map(item => item.id))
+      return { episode, notes, disputes, canAdd: episode.status !== 'closed', agencyName, today: clock.now() }
     })
   }
 
