@@ -52,6 +52,7 @@ import { registerSubjectAccessRoutes } from './features/subject-access/subject-a
 import { registerRecordHistoryRoutes } from './features/records-history/record-history.routes.ts'
 import { registerRetentionRoutes } from './features/retention/retention.routes.ts'
 import { registerReportRoutes } from './features/reports/reports.routes.ts'
+import { registerPanelRoutes } from './features/panels/panels.routes.ts'
 import { registerApi } from './api/api.ts'
 import { registerBenchRoutes } from './features/bench/bench.routes.ts'
 import { paths } from './paths.ts'
@@ -280,6 +281,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerRecordHistoryRoutes(app, services)
   registerRetentionRoutes(app, services)
   registerReportRoutes(app, services)
+  registerPanelRoutes(app, services)
   await app.register(async api => registerApi(api, services), { prefix: '/api/v1' })
   if (config.benchmarkRoutes) registerBenchRoutes(app)
 
@@ -369,6 +371,7 @@ function navigationFor(roles: ReadonlySet<string>, url: string): Navigation {
   ]
   if (roles.has('coordinator')) items.push({ text: 'Audit log', href: paths.audit() })
   if (roles.has('manager') || roles.has('coordinator')) items.push({ text: 'Reports', href: paths.reports.page() })
+  if (roles.has('panel_member')) items.push({ text: 'Panels', href: paths.panels.mine() })
   if (roles.has('administrator')) items.push({ text: 'Administration', href: paths.admin.home() })
   const current = url.split('?')[0] ?? ''
   return items.map(item => ({ ...item, active: item.href === '/' ? current === '/' : current.startsWith(item.href) }))

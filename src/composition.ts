@@ -33,6 +33,7 @@ import { createRetentionService } from './features/retention/retention.service.t
 import { createSubjectAccessService } from './features/subject-access/subject-access.service.ts'
 import { createRecordHistoryService } from './features/records-history/record-history.service.ts'
 import { createReportService } from './features/reports/reports.service.ts'
+import { createPanelService } from './features/panels/panels.service.ts'
 
 /** Builds every service from the database, configuration and clock: the one place the object graph is wired. */
 export function composeServices(deps: { db: Kysely<Database>; config: Config; clock: Clock }) {
@@ -67,7 +68,8 @@ export function composeServices(deps: { db: Kysely<Database>; config: Config; cl
   const subjectAccess = createSubjectAccessService({ ...deps, access })
   const recordHistory = createRecordHistoryService({ ...deps, access })
   const reports = createReportService({ ...deps, access })
-  return { reports, breakGlass, retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
+  const panels = createPanelService({ ...deps, access })
+  return { panels, reports, breakGlass, retention, identityProtection, subjectAccess, recordHistory, familyHelp, familyAuth, familyPages, familyRecords, myWork, team, meetings, access, auth, setup, admin, auditLog, outbox, apiTokens, agencies, api, assessmentTemplates, episodes, people, assessments, assessmentCompletion, familyCopies, plans, reviews, records }
 }
 
 export type Services = ReturnType<typeof composeServices>

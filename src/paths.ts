@@ -275,6 +275,17 @@ export const paths = {
     csv: (query: Record<string, string | undefined> = {}) => withQuery('/reports/export.csv', query),
     api: (query: Record<string, string | undefined> = {}) => withQuery('/api/v1/reports', query),
   },
+  /** Panels (src/features/panels): administrators set them up; episodes are listed at them; their members read them. */
+  panels: {
+    mine: () => '/panels',
+    episode: (episodeId: string) => `/episodes/${episodeId}/panels`,
+    endListing: (episodeId: string, listingId: string) => `/episodes/${episodeId}/panels/${listingId}/end`,
+    admin: () => '/admin/panels',
+    newPanel: () => '/admin/panels/new',
+    panel: (panelId: string) => `/admin/panels/${panelId}`,
+    addMember: (panelId: string) => `/admin/panels/${panelId}/members`,
+    removeMember: (panelId: string, userId: string) => `/admin/panels/${panelId}/members/${userId}/remove`,
+  },
   subjectAccess: {
     page: (personId: string) => `/people/${personId}/subject-access`,
     json: (personId: string) => `/people/${personId}/subject-access.json`,

@@ -132,6 +132,12 @@ export const ACTIONS = {
   'retention.hold': { roles: ['coordinator'], personalData: true, description: 'Place or release a legal hold that stops an episode or person being disposed of' },
   'retention.dispose': { roles: ['coordinator'], personalData: true, description: 'Delete an approved episode or anonymise a person (the disposal is audited, never its content)' },
 
+  // Panels (src/features/panels, docs/panels.md): access rule (b). Administrators set panels up and choose who sits on
+  // them; the lead professional (or a coordinator of the episode's area) lists an episode at a panel; its members read it.
+  'panel.manage': { roles: ['administrator'], personalData: false, description: 'Add, rename and deactivate panels, choose their locality and who sits on them' },
+  'panel.list-episode': { roles: 'any', personalData: true, record: 'team', lead: true, description: 'Lead professional or coordinator: list an episode at a panel, or take it off' },
+  'panel.view': { roles: ['panel_member'], personalData: true, description: 'See the episodes listed at your panels' },
+
   // Aggregate reports (src/features/reports, docs/reports.md): counts and averages only, never a case record.
   'reports.view': { roles: ['manager', 'coordinator'], personalData: false, description: 'See aggregate reports (counts, no case records; small numbers suppressed)' },
 } as const satisfies Record<

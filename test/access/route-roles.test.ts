@@ -32,6 +32,9 @@ const RULES: Array<[RegExp, Who]> = [
   // (the retention periods, /admin/retention, are the administrators', above).
   [/^\/retention(\/|$)/, 'coordinator'],
   [/^\/early-help\/dashboard$/, 'coordinator'],
+  // Panels: the episodes listed at the panels a panel member sits on (a member of no panel is told so). Listing an
+  // episode (/episodes/:episodeId/panels) is the lead professional's or a coordinator's: under the episode rule below.
+  [/^\/panels$/, 'panel_member'],
   [/^\/(api\/v1\/)?reports(\/export\.csv)?$/, 'manager-or-coordinator'],
   [/^\/api\/v1\/users/, 'administrator'],
   // Episodes: anyone signed in may list their own and start one; an episode itself is record-level. The test users are

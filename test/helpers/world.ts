@@ -51,6 +51,9 @@ export type AuthorityWorld = {
   handoverId: string
   /** The family's own view: an active family account (the family member above, a parent) linked to the episode. */
   familyAccountId: string
+  /** Panels (src/features/panels): a panel of the world's locality (nobody sits on it) and the episode listed at it by superUser. */
+  panelId: string
+  listingId: string
 }
 
 /** One authority with a record of every kind, every name carrying a marker word. */
@@ -81,7 +84,18 @@ export async function buildAuthorityWorld(t: TestApp, marker: string): Promise<A
   const episode = await buildEpisodeRecords(t, authority.id, superUser.id, agency.id, marker, template.id)
   const people = await buildPeopleRecords(t, authority.id, superUser.id, marker)
   const team = await buildTeamRecords(t, authority.id, episode.episodeId, superUser.id, practitioner.id, agency.id, marker)
-  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...episode, ...people, ...team }
+  const panel = await buildPanelRecords(t, authority.id, locality.id, episode.episodeId, superUser.id, marker)
+  return { authorityId: authority.id, name: authority.name, localityId: locality.id, agencyId: agency.id, superUser, practitioner, invitedUserId: invited.id, apiTokenId, outboxMessageId, marker, templateVersionId: template.id, ...episode, ...people, ...team, ...panel }
+}
+
+/** A panel of the locality with nobody on it, and the episode listed at it (listed by `listedByUserId`). */
+async function buildPanelRecords(t: TestApp, authorityId: string, localityId: string, episodeId: string, listedByUserId: string, marker: string) {
+  const panelId = uuidv7()
+  const listingId = uuidv7()
+  const now = new Date()
+  await t.database.db.insertInto('panels').values({ authorityId, id: panelId, name: `${marker} panel`, localityId, createdAt: now }).execute()
+  await t.database.db.insertInto('panelListings').values({ authorityId, id: listingId, panelId, episodeId, reason: `${marker} needs rising`, listedByUserId, listedAt: now }).execute()
+  return { panelId, listingId }
 }
 
 /** A child, an episode about them owned by `ownerId`, a consent and a safeguarding referral. */
@@ -180,6 +194,10 @@ export function fillRoute(url: string, world: AuthorityWorld): string {
         return world.handoverId
       case 'accountId':
         return world.familyAccountId
+      case 'panelId':
+        return world.panelId
+      case 'listingId':
+        return world.listingId
       case 'subject':
         return world.episodeChildId
       case 'topic':
@@ -242,6 +260,10 @@ const SNAPSHOT_TABLES: Record<string, string> = {
   distance_scores: 'select id, episode_id, occasion, element_key, subject, score from distance_scores where authority_id = $1',
   review_progress: 'select review_id, item_kind, item_id, progress from review_progress where authority_id = $1',
   episode_closures: 'select episode_id, reason, status, version from episode_closures where authority_id = $1',
+  panels: 'select id, name, locality_id, active, version from panels where authority_id = $1',
+  panel_members: 'select panel_id, user_id from panel_members where authority_id = $1',
+  panel_listings: 'select id, panel_id, episode_id, reason, ended_at from panel_listings where authority_id = $1',
+  coordinator_localities: 'select user_id, locality_id from coordinator_localities where authority_id = $1',
 }
 
 /** Everything an authority owns, in a stable textual form: equal snapshots mean nothing changed. */

@@ -353,6 +353,8 @@ export type UserDetail = {
   secondFactorSetUp: boolean
   roles: Role[]
   agencyIds: string[]
+  /** The localities they coordinate, when they are a coordinator (none: the whole authority). */
+  coordinatorLocalityIds: string[]
   sessionCount: number
   liveApiTokens: number
 }
@@ -379,6 +381,11 @@ export async function findUser(db: Db, authorityId: string, userId: string): Pro
         string[]
       >`coalesce((select json_agg(ua.agency_id order by ua.created_at, ua.agency_id) from user_agencies ua where ua.authority_id = u.authority_id and ua.user_id = u.id), '[]'::json)`.as(
         'agencyIds',
+      ),
+      sql<
+        string[]
+      >`coalesce((select json_agg(cl.locality_id order by cl.locality_id) from coordinator_localities cl where cl.authority_id = u.authority_id and cl.user_id = u.id), '[]'::json)`.as(
+        'coordinatorLocalityIds',
       ),
       sql<number>`(select count(*) from sessions s where s.authority_id = u.authority_id and s.user_id = u.id)`.as(
         'sessionCount',
@@ -445,6 +452,16 @@ export async function replaceRoles(db: Db, authorityId: string, userId: string, 
     await db
       .insertInto('userRoles')
       .values(roles.map(role => ({ authorityId, userId, role })))
+      .execute()
+}
+
+/** Replaces the localities a coordinator coordinates (an empty list: the whole authority). */
+export async function replaceCoordinatorLocalities(db: Db, authorityId: string, userId: string, localityIds: readonly string[]): Promise<void> {
+  await db.deleteFrom('coordinatorLocalities').where('authorityId', '=', authorityId).where('userId', '=', userId).execute()
+  if (localityIds.length > 0)
+    await db
+      .insertInto('coordinatorLocalities')
+      .values(localityIds.map(localityId => ({ authorityId, userId, localityId })))
       .execute()
 }
 

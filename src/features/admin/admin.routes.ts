@@ -33,6 +33,7 @@ import {
   agencyRows,
   agencySummaryRows,
   agencyValues,
+  coordinatorLocalityItems,
   keptVersion,
   kindItems,
   listOf,
@@ -156,6 +157,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         { href: paths.admin.outbox(), heading: 'Emails', text: 'What OneStory has sent, or would have sent' },
         { href: paths.team.settings(), heading: 'Early help settings', text: 'Team size, lead professional alerts, minutes deadline, review cadence, closure approval and the outcomes framework' },
         { href: paths.meetings.bankHolidays(), heading: 'Bank holidays', text: 'Add bank holidays announced after the published dates, so working-day deadlines skip them' },
+        { href: paths.panels.admin(), heading: 'Panels', text: 'Multi-agency panels episodes are listed at, and who sits on them' },
         { href: paths.retention.rules(), heading: 'Retention periods', text: 'How long closed episodes and people in no episode are kept before a coordinator approves their disposal' },
       ],
     })
@@ -491,7 +493,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
   })
 
   async function renderUser(request: FastifyRequest, reply: FastifyReply, userId: string, page: Page = {}) {
-    const { user, agencies } = await admin.findUser(request.context(), userId)
+    const { user, agencies, localities } = await admin.findUser(request.context(), userId)
     const self = request.actor.kind === 'practitioner' && request.actor.userId === user.id
     return reply.render(
       'admin/views/user.njk',
@@ -499,7 +501,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         title: user.name,
         backLink: paths.admin.users(),
         notice: page.formErrors ? undefined : noticeFrom(request),
-        rows: userSummaryRows(user, agencies),
+        rows: userSummaryRows(user, agencies, localities),
         self,
         status: user.status,
         sessionCount: user.sessionCount,
@@ -527,6 +529,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     agencies: readonly { id: string; name: string; active: boolean }[],
     values: FormValues,
     page: Page = {},
+    localities: readonly { id: string; name: string }[] = [],
   ) {
     return reply.render(
       'admin/views/user-access.njk',
@@ -537,6 +540,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         values,
         roleItems: roleItems(listOf(values.roles)),
         agencyItems: agencyItems(agencies, listOf(values.agencyIds)),
+        // Access rule (b): the localities a coordinator coordinates (src/features/panels, docs/panels.md).
+        coordinatorLocalityItems: coordinatorLocalityItems(localities, listOf(values.coordinatorLocalityIds)),
         newAgencyHref: paths.admin.newAgency(),
         conflict: page.conflict,
         ...page.formErrors,
@@ -546,12 +551,20 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
   }
 
   app.get<WithId<'userId'>>(paths.admin.editUser(':userId'), allowed('user.manage'), async (request, reply) => {
-    const { user, agencies } = await admin.findUser(request.context(), request.params.userId)
-    return renderAccess(reply, user, agencies, {
-      roles: user.roles,
-      agencyIds: user.agencyIds,
-      version: String(user.version),
-    })
+    const { user, agencies, localities } = await admin.findUser(request.context(), request.params.userId)
+    return renderAccess(
+      reply,
+      user,
+      agencies,
+      {
+        roles: user.roles,
+        agencyIds: user.agencyIds,
+        coordinatorLocalityIds: user.coordinatorLocalityIds,
+        version: String(user.version),
+      },
+      {},
+      localities,
+    )
   })
 
   app.post<WithId<'userId'>>(paths.admin.editUser(':userId'), allowed('user.manage'), async (request, reply) => {
@@ -559,18 +572,19 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     const values = submittedValues(request.body)
     const parsed = userAccessForm.safeParse(request.body)
     if (!parsed.success) {
-      const { user, agencies } = await admin.findUser(request.context(), userId)
+      const { user, agencies, localities } = await admin.findUser(request.context(), userId)
       return renderAccess(
         reply,
         user,
         agencies,
         { ...values, version: keptVersion(values, user.version) },
         { formErrors: toFormErrors(parsed.error) },
+        localities,
       )
     }
     const failure = await attempt(() => admin.updateUserAccess(request.context(), userId, parsed.data))
     if (failure) {
-      const { user, agencies } = await admin.findUser(request.context(), userId)
+      const { user, agencies, localities } = await admin.findUser(request.context(), userId)
       if (failure instanceof StaleEditError) {
         return renderAccess(
           reply,
@@ -582,9 +596,10 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
             conflict: { rows: userAccessSummaryRows(user, agencies) },
             status: 409,
           },
+          localities,
         )
       }
-      return renderAccess(reply, user, agencies, values, { formErrors: ruleErrors(failure), status: 422 })
+      return renderAccess(reply, user, agencies, values, { formErrors: ruleErrors(failure), status: 422 }, localities)
     }
     return reply.redirect(done(paths.admin.user(userId), 'access-saved'), 303)
   })

@@ -78,7 +78,10 @@ export const inviteUserForm = z.strictObject({
 
 export type InviteInput = z.infer<typeof inviteUserForm>
 
-export const userAccessForm = z.strictObject({ ...csrfField, roles, agencyIds, version })
+/** The localities a coordinator coordinates (none ticked: the whole authority). Ignored without the coordinator role. */
+const coordinatorLocalityIds = list(uuid('The locality').or(z.literal(''))).transform(value => [...new Set(value.filter(item => item !== ''))])
+
+export const userAccessForm = z.strictObject({ ...csrfField, roles, agencyIds, coordinatorLocalityIds, version })
 
 export const confirmForm = (message: string) =>
   z.strictObject({ ...csrfField, confirm: z.literal('yes', { error: message }) })

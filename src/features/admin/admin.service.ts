@@ -314,7 +314,11 @@ export function createAdminService(deps: {
     return run(context, 'user.view', { type: 'user', id: userId }, async (trx, _note, authorityId) => {
       const user = await repository.findUser(trx, authorityId, userId)
       if (!user) throw new NotFoundError('There is nothing at this address.')
-      return { user, agencies: await repository.agencyNames(trx, authorityId) }
+      return {
+        user,
+        agencies: await repository.agencyNames(trx, authorityId),
+        localities: (await repository.listLocalities(trx, authorityId)).map(locality => ({ id: locality.id, name: locality.name })),
+      }
     })
   }
 
@@ -391,7 +395,7 @@ export function createAdminService(deps: {
   async function updateUserAccess(
     context: RequestContext,
     userId: string,
-    input: { roles: Role[]; agencyIds: string[]; version: number },
+    input: { roles: Role[]; agencyIds: string[]; coordinatorLocalityIds?: string[]; version: number },
   ) {
     return run(context, 'user.manage', { type: 'user', id: userId }, async (trx, note, authorityId) => {
       const user = await repository.findUser(trx, authorityId, userId)
@@ -407,13 +411,26 @@ export function createAdminService(deps: {
         )
       }
       await checkAgencies(trx, authorityId, input.agencyIds, user.agencyIds)
+      // Access rule (b): the localities a coordinator coordinates (none: the whole authority); kept only with the role.
+      const coordinatorLocalityIds = input.roles.includes('coordinator') ? (input.coordinatorLocalityIds ?? user.coordinatorLocalityIds) : []
+      const localities = new Set((await repository.listLocalities(trx, authorityId)).map(locality => locality.id))
+      if (coordinatorLocalityIds.some(id => !localities.has(id))) {
+        throw new DomainRuleError('Choose localities from the list', 'coordinatorLocalityIds')
+      }
       if (!(await repository.claimUserVersion(trx, authorityId, userId, input.version))) {
         throw new StaleEditError('Someone else changed this account after you opened this page', user)
       }
       await repository.replaceRoles(trx, authorityId, userId, input.roles)
       await repository.replaceAgencies(trx, authorityId, userId, input.agencyIds, clock.now())
       await repository.moveActingAgencies(trx, authorityId, userId, input.agencyIds)
-      note.details = { change: 'roles and agencies', roles: input.roles, agencyIds: input.agencyIds }
+      await repository.replaceCoordinatorLocalities(trx, authorityId, userId, coordinatorLocalityIds)
+      note.details = {
+        change: 'roles and agencies',
+        roles: input.roles,
+        agencyIds: input.agencyIds,
+        coordinatorLocalityIds,
+        previousCoordinatorLocalityIds: user.coordinatorLocalityIds,
+      }
     })
   }
 

@@ -171,7 +171,22 @@ export function nationName(nation: AuthoritySettings['nation']): string {
   return nation === 'wales' ? 'Wales' : 'England'
 }
 
-export function userSummaryRows(user: UserDetail, agencies: readonly { id: string; name: string }[]) {
+/** What a coordinator coordinates: the named localities, or the whole authority when none is chosen. */
+export function coordinatedText(user: UserDetail, localities: readonly { id: string; name: string }[]): string {
+  if (user.coordinatorLocalityIds.length === 0) return 'The whole authority'
+  return user.coordinatorLocalityIds.map(id => localities.find(locality => locality.id === id)?.name ?? 'A locality').join(', ')
+}
+
+/** The coordinator's localities as checkboxes (on the roles and agencies form). */
+export function coordinatorLocalityItems(localities: readonly { id: string; name: string }[], chosen: readonly string[]) {
+  return localities.map(locality => ({ value: locality.id, text: locality.name, checked: chosen.includes(locality.id) }))
+}
+
+export function userSummaryRows(
+  user: UserDetail,
+  agencies: readonly { id: string; name: string }[],
+  localities: readonly { id: string; name: string }[] = [],
+) {
   const agencyNames = user.agencyIds
     .map(id => agencies.find(agency => agency.id === id)?.name)
     .filter((name): name is string => !!name)
@@ -198,6 +213,17 @@ export function userSummaryRows(user: UserDetail, agencies: readonly { id: strin
         items: [{ href: paths.admin.editUser(user.id), text: 'Change', visuallyHiddenText: 'roles and agencies' }],
       },
     },
+    ...(user.roles.includes('coordinator')
+      ? [
+          {
+            key: { text: 'Localities they coordinate' },
+            value: { text: coordinatedText(user, localities) },
+            actions: {
+              items: [{ href: paths.admin.editUser(user.id), text: 'Change', visuallyHiddenText: 'localities they coordinate' }],
+            },
+          },
+        ]
+      : []),
     { key: { text: 'Authenticator app' }, value: { text: user.secondFactorSetUp ? 'Set up' : 'Not set up' } },
     {
       key: { text: 'Signed in on' },

@@ -45,10 +45,10 @@ export async function findEpisodeSummary(db: Db, authorityId: string, episodeId:
   }
 }
 
-export type EpisodeSection = 'overview' | 'team' | 'plan' | 'meetings' | 'reviews' | 'chronology' | 'notes' | 'documents' | 'history'
+export type EpisodeSection = 'overview' | 'team' | 'plan' | 'meetings' | 'reviews' | 'chronology' | 'notes' | 'documents' | 'history' | 'panels'
 
 /** The view-model for src/views/episode-nav.njk: the caption and the episode's sub-navigation. */
-export function episodeNav(summary: EpisodeSummary, current: EpisodeSection) {
+export function episodeNav(summary: EpisodeSummary, current: EpisodeSection, options: { panels?: boolean } = {}) {
   const id = summary.id
   const sections: [EpisodeSection, string, string][] = [
     ['overview', 'Overview', paths.episodes.show(id)],
@@ -61,6 +61,8 @@ export function episodeNav(summary: EpisodeSummary, current: EpisodeSection) {
     ['documents', 'Documents', paths.records.documents(id)],
     ['history', 'History', paths.recordHistory.episode(id)],
   ]
+  // Panels (src/features/panels): only where the page knows the reader may list the episode at a panel.
+  if (options.panels === true) sections.push(['panels', 'Panels', paths.panels.episode(id)])
   return {
     reference: summary.reference,
     childrenNames: summary.children.map(child => child.name).join(', '),

@@ -179,7 +179,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
       title: `Episode ${episode.reference}`,
       notice: noticeFrom(request),
       header: episodeHeader(detail),
-      episodeNav: { ...episodeNav(episodeSummaryOf(detail), 'overview'), safeguardingFlag: false },
+      episodeNav: { ...episodeNav(episodeSummaryOf(detail), 'overview', { panels: detail.panels.mayList }), safeguardingFlag: false },
       status: statusTag(episode.status, episode.outcome),
       closed: episode.status === 'closed',
       scope: episode.scope,
@@ -191,6 +191,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
         { key: { text: 'Status' }, value: { text: statusTag(episode.status, episode.outcome).text } },
         { key: { text: 'Started' }, value: { text: `${formatDate(episode.startedAt)} by ${episode.startedByName ?? 'unknown'}${episode.agencyName ? `, ${episode.agencyName}` : ''}` } },
         { key: { text: 'Assessment form' }, value: { text: detail.template ? `${detail.template.name}, version ${detail.template.versionNumber}` : 'No template installed yet: ask your administrator' } },
+        ...(detail.panels.listedAt.length > 0 ? [{ key: { text: 'Listed at' }, value: { text: detail.panels.listedAt.join(', ') } }] : []),
       ],
       previousEpisode: detail.previousEpisode
         ? { reference: detail.previousEpisode.reference, closedOn: formatDate(detail.previousEpisode.closedAt), href: paths.episodes.show(detail.previousEpisode.id) }

@@ -73,3 +73,25 @@ export async function listMyEpisodesWithoutLead(db: Db, authorityId: string, use
     .orderBy('e.startedAt', 'asc')
     .execute()
 }
+
+/**
+ * Access rule (b): of these episodes, the ones in the localities the coordinator coordinates — all of them when no
+ * locality is chosen for the coordinator (the whole authority). An episode with no locality is the whole authority's.
+ */
+export async function episodesInCoordinatorsArea(db: Db, authorityId: string, userId: string, episodeIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(episodeIds)]
+  if (unique.length === 0) return new Set()
+  const rows = await db
+    .selectFrom('episodes as e')
+    .select('e.id')
+    .where('e.authorityId', '=', authorityId)
+    .where('e.id', 'in', unique)
+    .where(eb =>
+      eb.or([
+        eb.not(eb.exists(eb.selectFrom('coordinatorLocalities as cl').select('cl.localityId').where('cl.authorityId', '=', authorityId).where('cl.userId', '=', userId))),
+        eb('e.localityId', 'in', eb.selectFrom('coordinatorLocalities as cl').select('cl.localityId').where('cl.authorityId', '=', authorityId).where('cl.userId', '=', userId)),
+      ]),
+    )
+    .execute()
+  return new Set(rows.map(row => row.id))
+}

@@ -69,17 +69,30 @@ export function createMyWorkService(deps: { db: Kysely<Database>; clock: Clock; 
 
   async function dashboard(context: RequestContext): Promise<Dashboard> {
     const authorityId = context.actor.kind === 'practitioner' ? context.actor.authorityId : ''
+    const userId = context.actor.kind === 'practitioner' ? context.actor.userId : ''
     return access.run(context, { action: 'early-help.dashboard', resource: { authorityId }, recordType: 'early-help-dashboard' }, async trx => {
       const now = clock.now()
       const today = ukDateOf(now)
       const settings = await readEarlyHelpSettings(trx, authorityId)
+      const withoutLead = await listEpisodesWithoutLead(trx, authorityId, now, settings.noLeadAlertDays)
+      const overdueMinutes = await listOverdueMinutes(trx, authorityId, now)
+      const overdueReviews = (await listReviewsDue(trx, authorityId, undefined, today, { withinDays: 0 })).filter(review => review.overdue)
+      const closuresAwaitingApproval = await listClosuresAwaitingApproval(trx, authorityId)
+      // Access rule (b): only the episodes of the localities this coordinator coordinates (all, when none is chosen).
+      const inArea = await repository.episodesInCoordinatorsArea(trx, authorityId, userId, [
+        ...withoutLead.map(item => item.episodeId),
+        ...overdueMinutes.map(item => item.episodeId),
+        ...overdueReviews.map(item => item.episodeId),
+        ...closuresAwaitingApproval.map(item => item.episodeId),
+      ])
+      const mine = <T extends { episodeId: string }>(items: T[]) => items.filter(item => inArea.has(item.episodeId))
       return {
         today,
         noLeadAlertDays: settings.noLeadAlertDays,
-        withoutLead: await listEpisodesWithoutLead(trx, authorityId, now, settings.noLeadAlertDays),
-        overdueMinutes: await listOverdueMinutes(trx, authorityId, now),
-        overdueReviews: (await listReviewsDue(trx, authorityId, undefined, today, { withinDays: 0 })).filter(review => review.overdue),
-        closuresAwaitingApproval: await listClosuresAwaitingApproval(trx, authorityId),
+        withoutLead: mine(withoutLead),
+        overdueMinutes: mine(overdueMinutes),
+        overdueReviews: mine(overdueReviews),
+        closuresAwaitingApproval: mine(closuresAwaitingApproval),
       }
     })
   }

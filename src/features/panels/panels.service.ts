@@ -1,0 +1,258 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { Config } from '../../config.ts'
+import type { Database } from '../../db/schema.ts'
+import type { Db } from '../../db/database.ts'
+import type { Access } from '../../policy/access.ts'
+import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
+import type { RecordRelationship } from '../../policy/policy.ts'
+import type { Clock } from '../../lib/clock.ts'
+import { ConflictError, DomainRuleError, ForbiddenError, NotFoundError } from '../../lib/errors.ts'
+import { isUuid, uuidv7 } from '../../lib/ids.ts'
+import { paths } from '../../paths.ts'
+import { findEpisodeRelationship } from '../episodes/episodes.repository.ts'
+import { enqueueEmail } from '../outbox/emails.ts'
+import * as repository from './panels.repository.ts'
+import type { EditPanelInput, ListEpisodeInput, NewPanelInput } from './panels.schemas.ts'
+
+export type { ListingRow, MemberRow, PanelRow } from './panels.repository.ts'
+
+// Panels (access rule (b) of issue 6, docs/panels.md). Administrators set panels up and choose who sits on them
+// ('panel.manage'); the lead professional, or a coordinator of the episode's area, lists an episode at a panel and takes
+// it off ('panel.list-episode'); a panel member sees what is listed at their panels ('panel.view') and may then read
+// those episodes (the policy's PANEL_READS, through RecordRelationship.listedAtPanel).
+
+/** Someone else saved the panel after the form was opened: nothing changed; `current` is what is saved now. */
+export class StalePanelError extends ConflictError {
+  constructor(
+    message: string,
+    readonly current: repository.PanelRow,
+  ) {
+    super(message)
+  }
+}
+
+const NOT_FOUND = 'There is nothing at this address.'
+
+function practitionerOf(context: RequestContext): PractitionerActor {
+  if (context.actor.kind !== 'practitioner') throw new ForbiddenError('You do not have access to this.')
+  return context.actor
+}
+
+/** For the episode page (read in its own audited transaction): the panels the episode is listed at now. */
+export function currentPanelNames(db: Db, authorityId: string, episodeId: string): Promise<string[]> {
+  return repository.currentPanelNames(db, authorityId, episodeId)
+}
+
+export function createPanelService(deps: { db: Kysely<Database>; config: Config; clock: Clock; access: Access }) {
+  const { access, clock, config } = deps
+  const mailOptions = () => ({ at: clock.now(), smtpConfigured: config.smtpUrl !== undefined, domain: new URL(config.baseUrl).hostname })
+
+  /** Refuses (and audits) an actor without the action's role before anything they sent is read. */
+  async function ensureAllowed(context: RequestContext, action: 'panel.manage' | 'panel.view'): Promise<void> {
+    const actor = practitionerOf(context)
+    if (!access.decide(actor, action, { authorityId: actor.authorityId }).allowed) {
+      await access.run(context, { action, resource: { authorityId: actor.authorityId } }, async () => undefined)
+    }
+  }
+
+  // ---- administrators -------------------------------------------------------------------------------------------------
+
+  function manage<T>(context: RequestContext, panelId: string | null, work: (trx: Transaction<Database>, authorityId: string, note: { recordId?: string | null; details?: Record<string, unknown> }) => Promise<T>) {
+    const actor = practitionerOf(context)
+    const validId = panelId === null || isUuid(panelId)
+    return access.run(context, { action: 'panel.manage', resource: { authorityId: actor.authorityId }, recordType: 'panel', recordId: panelId !== null && validId ? panelId : null }, (trx, note) => {
+      if (!validId) throw new NotFoundError(NOT_FOUND)
+      return work(trx, actor.authorityId, note)
+    })
+  }
+
+  async function panelOrNotFound(trx: Db, authorityId: string, panelId: string) {
+    const panel = await repository.findPanel(trx, authorityId, panelId)
+    if (!panel) throw new NotFoundError(NOT_FOUND)
+    return panel
+  }
+
+  async function checkLocality(trx: Db, authorityId: string, localityId: string | null) {
+    if (localityId !== null && !(await repository.localityExists(trx, authorityId, localityId))) throw new DomainRuleError('Choose a locality from the list', 'localityId')
+  }
+
+  function nameTaken(name: string) {
+    return new DomainRuleError(`There is already a panel called ${name}. Enter a different name`, 'name')
+  }
+
+  async function listPanels(context: RequestContext) {
+    return manage(context, null, async (trx, authorityId) => repository.listPanels(trx, authorityId))
+  }
+
+  async function newPanelChoices(context: RequestContext) {
+    return manage(context, null, async (trx, authorityId) => ({ localities: await repository.listLocalities(trx, authorityId) }))
+  }
+
+  async function createPanel(context: RequestContext, input: NewPanelInput): Promise<string> {
+    return manage(context, null, async (trx, authorityId, note) => {
+      await checkLocality(trx, authorityId, input.localityId)
+      if (await repository.panelNameTaken(trx, authorityId, input.name)) throw nameTaken(input.name)
+      const id = uuidv7(clock.now().getTime())
+      try {
+        await repository.insertPanel(trx, { authorityId, id, name: input.name, localityId: input.localityId, at: clock.now() })
+      } catch (error) {
+        if (repository.isUniqueViolation(error, 'panels_name_unique')) throw nameTaken(input.name)
+        throw error
+      }
+      note.recordId = id
+      note.details = { change: 'added', localityId: input.localityId }
+      return id
+    })
+  }
+
+  async function panelPage(context: RequestContext, panelId: string) {
+    return manage(context, panelId, async (trx, authorityId) => {
+      const panel = await panelOrNotFound(trx, authorityId, panelId)
+      const members = await repository.listMembers(trx, authorityId, panelId)
+      const memberIds = new Set(members.map(member => member.userId))
+      const candidates = (await repository.listActiveUsers(trx, authorityId)).filter(user => !memberIds.has(user.id))
+      return { panel, members, candidates, localities: await repository.listLocalities(trx, authorityId) }
+    })
+  }
+
+  async function updatePanel(context: RequestContext, panelId: string, input: EditPanelInput): Promise<void> {
+    await manage(context, panelId, async (trx, authorityId, note) => {
+      const panel = await panelOrNotFound(trx, authorityId, panelId)
+      await checkLocality(trx, authorityId, input.localityId)
+      if (await repository.panelNameTaken(trx, authorityId, input.name, panelId)) throw nameTaken(input.name)
+      let saved: boolean
+      try {
+        saved = await repository.updatePanel(trx, authorityId, panelId, input.version, { name: input.name, localityId: input.localityId, active: input.active })
+      } catch (error) {
+        if (repository.isUniqueViolation(error, 'panels_name_unique')) throw nameTaken(input.name)
+        throw error
+      }
+      if (!saved) throw new StalePanelError('Someone else changed this panel after you opened this page', await panelOrNotFound(trx, authorityId, panelId))
+      // Deactivating a panel stops its members reading what is listed at it (the policy reads only active panels).
+      note.details = { change: 'changed', renamed: panel.name !== input.name, localityId: input.localityId, active: input.active, wasActive: panel.active }
+    })
+  }
+
+  /** Adds a member (a permission change: audited with who was added). Says whether they hold the panel member role. */
+  async function addMember(context: RequestContext, panelId: string, userId: string): Promise<{ hasPanelRole: boolean }> {
+    const actor = practitionerOf(context)
+    return manage(context, panelId, async (trx, authorityId, note) => {
+      await panelOrNotFound(trx, authorityId, panelId)
+      const user = isUuid(userId) ? await repository.findActiveUser(trx, authorityId, userId) : undefined
+      if (!user) throw new DomainRuleError('Choose who to add from the list', 'userId')
+      if (!(await repository.insertMember(trx, { authorityId, panelId, userId, addedByUserId: actor.userId, addedAt: clock.now() }))) {
+        throw new DomainRuleError(`${user.name} already sits on this panel`, 'userId')
+      }
+      note.details = { change: 'member added', userId, hasPanelMemberRole: user.hasPanelRole }
+      return { hasPanelRole: user.hasPanelRole }
+    })
+  }
+
+  async function removeMember(context: RequestContext, panelId: string, userId: string): Promise<void> {
+    await manage(context, panelId, async (trx, authorityId, note) => {
+      await panelOrNotFound(trx, authorityId, panelId)
+      if (!isUuid(userId) || !(await repository.deleteMember(trx, authorityId, panelId, userId))) throw new NotFoundError(NOT_FOUND)
+      note.details = { change: 'member removed', userId }
+    })
+  }
+
+  // ---- listing an episode at a panel -----------------------------------------------------------------------------
+
+  async function episodeOrNotFound(trx: Db, authorityId: string, episodeId: string) {
+    if (!isUuid(episodeId)) throw new NotFoundError(NOT_FOUND)
+    const episode = await repository.findEpisodeHeader(trx, authorityId, episodeId)
+    if (!episode) throw new NotFoundError(NOT_FOUND)
+    return episode
+  }
+
+  async function relationshipOf(trx: Db, actor: PractitionerActor, episodeId: string): Promise<RecordRelationship> {
+    return findEpisodeRelationship(trx, actor.authorityId, episodeId, actor.userId)
+  }
+
+  /** The episode's listings and the active panels it may be listed at. */
+  async function episodePage(context: RequestContext, episodeId: string) {
+    const actor = practitionerOf(context)
+    return access.transaction(context, async trx => {
+      const episode = await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      await access.assertWithin(trx, context, { action: 'panel.list-episode', resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId }, { details: { page: 'panel listings' } })
+      const panels = (await repository.listPanels(trx, actor.authorityId)).filter(panel => panel.active)
+      return { episode, listings: await repository.listEpisodeListings(trx, actor.authorityId, episodeId), panels }
+    })
+  }
+
+  /** Lists the episode at a panel, and emails the panel's members (no child's name in the email). */
+  async function listEpisode(context: RequestContext, episodeId: string, input: ListEpisodeInput): Promise<void> {
+    const actor = practitionerOf(context)
+    const now = clock.now()
+    await access.transaction(context, async trx => {
+      const episode = await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      const id = uuidv7(now.getTime())
+      await access.assertWithin(
+        trx,
+        context,
+        { action: 'panel.list-episode', resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId },
+        { details: { change: 'listed', panelId: input.panelId, listingId: id } },
+      )
+      await repository.lockEpisode(trx, actor.authorityId, episodeId)
+      if (episode.status === 'closed') throw new DomainRuleError('This episode has ended: it cannot be listed at a panel', 'panelId')
+      const panel = await repository.findPanel(trx, actor.authorityId, input.panelId)
+      if (!panel || !panel.active) throw new DomainRuleError('Choose a panel from the list', 'panelId')
+      if (await repository.isListedNow(trx, actor.authorityId, panel.id, episodeId)) {
+        throw new DomainRuleError(`This episode is already listed at ${panel.name}`, 'panelId')
+      }
+      await repository.insertListing(trx, { authorityId: actor.authorityId, id, panelId: panel.id, episodeId, reason: input.reason, listedByUserId: actor.userId, listedAt: now })
+      for (const member of await repository.listMemberContacts(trx, actor.authorityId, panel.id)) {
+        await enqueueEmail(
+          trx,
+          {
+            authorityId: actor.authorityId,
+            recipient: member.email,
+            subject: `An episode has been listed at ${panel.name}`,
+            bodyText: [`An episode has been listed at ${panel.name}. Sign in to see it.`, '', `${config.baseUrl}${paths.panels.mine()}`].join('\n'),
+          },
+          mailOptions(),
+        )
+      }
+    })
+  }
+
+  async function endListing(context: RequestContext, episodeId: string, listingId: string): Promise<void> {
+    const actor = practitionerOf(context)
+    await access.transaction(context, async trx => {
+      await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      // Refused before looking: whether a listing exists is for those who may list the episode.
+      await access.assertWithin(
+        trx,
+        context,
+        { action: 'panel.list-episode', resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId },
+        { details: { change: 'taken off', listingId: isUuid(listingId) ? listingId : null } },
+      )
+      if (!isUuid(listingId)) throw new NotFoundError(NOT_FOUND)
+      const listing = await repository.findListing(trx, actor.authorityId, listingId)
+      if (!listing || listing.episodeId !== episodeId) throw new NotFoundError(NOT_FOUND)
+      if (listing.endedAt !== null || !(await repository.endListing(trx, actor.authorityId, listingId, clock.now(), actor.userId))) {
+        throw new DomainRuleError(`This episode has already been taken off ${listing.panelName}`, 'panelId')
+      }
+    })
+  }
+
+  // ---- panel members ---------------------------------------------------------------------------------------------
+
+  /** The active panels the signed-in member sits on, each with what is listed at it now. */
+  async function myPanels(context: RequestContext) {
+    const actor = practitionerOf(context)
+    return access.run(context, { action: 'panel.view', resource: { authorityId: actor.authorityId }, recordType: 'panel' }, async (trx, note) => {
+      const panels = await repository.listPanelsOf(trx, actor.authorityId, actor.userId)
+      const listings = await repository.listCurrentListingsAt(trx, actor.authorityId, panels.map(panel => panel.id))
+      note.details = { panels: panels.length, listings: listings.length }
+      return panels.map(panel => ({ ...panel, listings: listings.filter(listing => listing.panelId === panel.id) }))
+    })
+  }
+
+  return { ensureAllowed, listPanels, newPanelChoices, createPanel, panelPage, updatePanel, addMember, removeMember, episodePage, listEpisode, endListing, myPanels }
+}
+
+export type PanelService = ReturnType<typeof createPanelService>
