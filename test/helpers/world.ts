@@ -379,3 +379,42 @@ async function buildPlanRecords(t: TestApp, authorityId: string, episodeId: stri
   await db.updateTable('supportPlans').set({ agreedVersionNumber: 1, changedSinceAgreed: false }).where('authorityId', '=', authorityId).where('episodeId', '=', episodeId).execute()
   return { planNeedId, planActionId }
 }
+
+/** The records of one family, owned by one practitioner (their lead professional, assessor and chair): every kind of record a route can name. */
+export type RecordSet = Pick<
+  AuthorityWorld,
+  | 'personId'
+  | 'otherPersonId'
+  | 'householdId'
+  | 'mergeId'
+  | 'episodeId'
+  | 'consentId'
+  | 'referralId'
+  | 'episodeChildId'
+  | 'assessmentId'
+  | 'planNeedId'
+  | 'planActionId'
+  | 'documentId'
+  | 'familyDocumentId'
+  | 'meetingId'
+  | 'reviewId'
+  | 'familyMemberId'
+  | 'leadId'
+  | 'handoverId'
+  | 'familyAccountId'
+>
+
+/**
+ * A second (or third) family in an existing authority, for tests that need a record a user is related to and one they
+ * are not (test/access/matrix.test.ts). `ownerId` is on its team as its owner and lead; `otherUserId` declined a handover.
+ */
+export async function buildRecordSet(
+  t: TestApp,
+  world: Pick<AuthorityWorld, 'authorityId' | 'templateVersionId'>,
+  options: { ownerId: string; otherUserId: string; agencyId: string; marker: string },
+): Promise<RecordSet> {
+  const episode = await buildEpisodeRecords(t, world.authorityId, options.ownerId, options.agencyId, options.marker, world.templateVersionId)
+  const people = await buildPeopleRecords(t, world.authorityId, options.ownerId, options.marker)
+  const team = await buildTeamRecords(t, world.authorityId, episode.episodeId, options.ownerId, options.otherUserId, options.agencyId, options.marker)
+  return { ...episode, ...people, ...team }
+}

@@ -4,7 +4,7 @@ import { load } from 'cheerio'
 import { sql } from 'kysely'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { Browser, buildTestApp, errorSummary, heading, type TestApp } from '../../../test/helpers/build-test-app.ts'
-import { buildAgency, buildAuthority, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
+import { buildAgency, buildAuthority, buildLocality, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { findEpisodeRelationship, hasConsentToAssess } from './episodes.service.ts'
 
@@ -58,11 +58,13 @@ for (const kind of databaseKinds()) {
     let outsiderBrowser: Browser
     let family: Family
     let familyEpisode: string
+    let localityId: string
 
     before(async () => {
       t = await buildTestApp(kind)
       authorityId = (await buildAuthority(t)).id
-      agencyId = (await buildAgency(t, authorityId, { name: 'Riverside Primary School' })).id
+      localityId = (await buildLocality(t, authorityId, 'Riverside')).id
+      agencyId = (await buildAgency(t, authorityId, { name: 'Riverside Primary School', localityId })).id
       owner = await buildUser(t, authorityId, { roles: ['practitioner'], agencyIds: [agencyId], name: 'Olive Owner' })
       outsider = await buildUser(t, authorityId, { roles: ['practitioner'], agencyIds: [agencyId], name: 'Oscar Outsider' })
       coordinator = await buildUser(t, authorityId, { roles: ['coordinator'], agencyIds: [agencyId], name: 'Cora Coordinator' })
@@ -123,6 +125,8 @@ for (const kind of databaseKinds()) {
       assert.match(episode.reference, /^EH-\d{4}-\d{6}$/)
       assert.equal(episode.scope, 'family')
       assert.equal(episode.status, 'checklist')
+      // The episode belongs to the locality of the agency that started it: that locality's coordinators see it.
+      assert.equal(episode.localityId, localityId)
       const template = await t.database.db.selectFrom('assessmentTemplateVersions').select('id').where('authorityId', '=', authorityId).where('templateKey', '=', 'caf-standard').orderBy('versionNumber', 'desc').executeTakeFirst()
       assert.equal(episode.templateVersionId, template?.id ?? null) // the authority's latest CAF (none installed: null, with a message)
       const people = await t.database.db.selectFrom('episodePeople').selectAll().where('episodeId', '=', familyEpisode).execute()
@@ -138,8 +142,8 @@ for (const kind of databaseKinds()) {
       assert.match(page.body, /I think this child is at risk of significant harm/)
       assert.match(load(page.body)('.govuk-task-list').text(), /Cannot start yet/)
       assert.match(page.body, /Call 999 if a child is in immediate danger/)
-      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, owner.id), { onTeam: true, contributorOnly: false, agencyConsentWithdrawn: false, episodeId: familyEpisode })
-      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, outsider.id), { onTeam: false, episodeId: familyEpisode })
+      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, owner.id), { onTeam: true, contributorOnly: false, agencyConsentWithdrawn: false, episodeId: familyEpisode, coordinatesArea: false, listedAtPanel: false })
+      assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, outsider.id), { onTeam: false, episodeId: familyEpisode, coordinatesArea: false, listedAtPanel: false })
     })
 
     it('gives each episode its own reference, also when started at the same moment', async () => {
@@ -333,7 +337,7 @@ for (const kind of databaseKinds()) {
       const consent = await t.database.db.selectFrom('consents').select('id').where('episodeId', '=', familyEpisode).executeTakeFirstOrThrow()
       const referral = await t.database.db.selectFrom('safeguardingReferrals').select(['id', 'episodeId']).executeTakeFirstOrThrow()
       // The routes this test can fill (the episode's own records); routes of later features, with ids of their own
-      // records, are covered for every role by test/access/route-roles.test.ts.
+      // records, are covered for every role by test/access/matrix.test.ts.
       const fillable = (url: string) => (url.match(/:\w+/g) ?? []).every(param => [':episodeId', ':consentId', ':referralId'].includes(param))
       // The break-glass form is, by design, for practitioners with no right to the episode (src/features/break-glass).
       const routes = t.app.routeInventory.filter(

@@ -221,7 +221,11 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
     )
   }
 
-  app.get<EpisodeParams>('/episodes/:episodeId/plan/needs/new', signedIn, async (request, reply) => renderNewNeed(request, reply, {}))
+  // The forms are for those who may change the plan (a panel member or an emergency reader may only read it).
+  app.get<EpisodeParams>('/episodes/:episodeId/plan/needs/new', signedIn, async (request, reply) => {
+    await plans.ensureAllowed(request.context(), 'plan.edit', request.params.episodeId)
+    return renderNewNeed(request, reply, {})
+  })
 
   app.post<EpisodeParams>('/episodes/:episodeId/plan/needs/new', signedIn, async (request, reply) => {
     await plans.ensureAllowed(request.context(), 'plan.edit', request.params.episodeId)
@@ -324,7 +328,10 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
     )
   }
 
-  app.get<EpisodeParams>('/episodes/:episodeId/plan/actions/new', signedIn, async (request, reply) => renderNewAction(request, reply, {}))
+  app.get<EpisodeParams>('/episodes/:episodeId/plan/actions/new', signedIn, async (request, reply) => {
+    await plans.ensureAllowed(request.context(), 'plan.edit', request.params.episodeId)
+    return renderNewAction(request, reply, {})
+  })
 
   app.post<EpisodeParams>('/episodes/:episodeId/plan/actions/new', signedIn, async (request, reply) => {
     await plans.ensureAllowed(request.context(), 'plan.edit', request.params.episodeId)
