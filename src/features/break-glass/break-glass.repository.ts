@@ -140,18 +140,38 @@ export async function markGrantReviewed(
   return Number(result.numUpdatedRows) === 1
 }
 
-/** Active coordinators of the authority (they are told of every emergency opening). */
-export async function listCoordinatorContacts(db: Db, authorityId: string): Promise<{ email: string }[]> {
-  return db
-    .selectFrom('users as u')
-    .innerJoin('userRoles as r', join => join.onRef('r.authorityId', '=', 'u.authorityId').onRef('r.userId', '=', 'u.id'))
-    .select('u.email')
-    .distinct()
-    .where('u.authorityId', '=', authorityId)
-    .where('r.role', '=', 'coordinator')
-    .where('u.status', '=', 'active')
-    .orderBy('u.email')
+/**
+ * Active coordinators to tell about an episode: those of its locality and those of the whole authority (access rule
+ * (b)); when none of them is active, every coordinator of the authority, so that someone is always told.
+ */
+export async function listCoordinatorContacts(db: Db, authorityId: string, episodeId: string): Promise<{ email: string }[]> {
+  const coordinators = () =>
+    db
+      .selectFrom('users as u')
+      .innerJoin('userRoles as r', join => join.onRef('r.authorityId', '=', 'u.authorityId').onRef('r.userId', '=', 'u.id'))
+      .select('u.email')
+      .distinct()
+      .where('u.authorityId', '=', authorityId)
+      .where('r.role', '=', 'coordinator')
+      .where('u.status', '=', 'active')
+      .orderBy('u.email')
+  const ofTheArea = await coordinators()
+    .where(eb =>
+      eb.or([
+        eb.not(eb.exists(eb.selectFrom('coordinatorLocalities as cl').select('cl.userId').whereRef('cl.authorityId', '=', 'u.authorityId').whereRef('cl.userId', '=', 'u.id'))),
+        eb.exists(
+          eb
+            .selectFrom('coordinatorLocalities as cl')
+            .innerJoin('episodes as e', join => join.onRef('e.authorityId', '=', 'cl.authorityId').onRef('e.localityId', '=', 'cl.localityId'))
+            .select('cl.userId')
+            .whereRef('cl.authorityId', '=', 'u.authorityId')
+            .whereRef('cl.userId', '=', 'u.id')
+            .where('e.id', '=', episodeId),
+        ),
+      ]),
+    )
     .execute()
+  return ofTheArea.length > 0 ? ofTheArea : coordinators().execute()
 }
 
 /** Active managers of an agency (they are told when it is shared with without the family's agreement). */

@@ -91,7 +91,7 @@ export function createBreakGlassService(deps: { db: Kysely<Database>; config: Co
         hiddenFromFamily: hidden,
         hiddenReason: hidden ? (input.hiddenReason ?? null) : null,
       })
-      for (const coordinator of await repository.listCoordinatorContacts(trx, actor.authorityId)) {
+      for (const coordinator of await repository.listCoordinatorContacts(trx, actor.authorityId, episodeId)) {
         await enqueueEmail(
           trx,
           {
@@ -217,7 +217,7 @@ export function createBreakGlassService(deps: { db: Kysely<Database>; config: Co
       })
       // A manager is told: the managers of the recorder's agency, else the coordinators.
       const managers = actor.actingAgencyId ? await repository.listAgencyManagerContacts(trx, actor.authorityId, actor.actingAgencyId) : []
-      const recipients = managers.length > 0 ? managers : await repository.listCoordinatorContacts(trx, actor.authorityId)
+      const recipients = managers.length > 0 ? managers : await repository.listCoordinatorContacts(trx, actor.authorityId, episodeId)
       for (const recipient of recipients) {
         await enqueueEmail(
           trx,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { load } from 'cheerio'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { Browser, buildTestApp, errorSummary, type TestApp } from '../../../test/helpers/build-test-app.ts'
-import { buildAgency, buildUser, signIn, signInFamily, type TestUser } from '../../../test/helpers/builders.ts'
+import { buildAgency, buildLocality, buildUser, signIn, signInFamily, type TestUser } from '../../../test/helpers/builders.ts'
 import { buildAuthorityWorld, type AuthorityWorld } from '../../../test/helpers/world.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { paths } from '../../paths.ts'
@@ -28,6 +28,13 @@ for (const kind of databaseKinds()) {
       stranger = await buildUser(t, world.authorityId, { roles: ['practitioner'], agencyIds: [world.agencyId], name: 'Sam Stranger' })
       strangerBrowser = await signIn(t, stranger)
       coordinator = await signIn(t, await buildUser(t, world.authorityId, { roles: ['coordinator'], agencyIds: [world.agencyId], name: 'Cora Coordinator' }))
+      // Coordinators of the episode's locality are told of an emergency opening; those of another locality are not.
+      await t.database.db.updateTable('episodes').set({ localityId: world.localityId }).where('authorityId', '=', world.authorityId).where('id', '=', world.episodeId).execute()
+      const hillside = await buildLocality(t, world.authorityId, 'Glassby Hillside')
+      for (const [email, localityId] of [['local.coordinator@example.org', world.localityId], ['hillside.coordinator@example.org', hillside.id]] as const) {
+        const user = await buildUser(t, world.authorityId, { roles: ['coordinator'], agencyIds: [world.agencyId], email })
+        await t.database.db.insertInto('coordinatorLocalities').values({ authorityId: world.authorityId, userId: user.id, localityId }).execute()
+      }
       // A health visitor on the team whose agency the family stopped sharing with.
       healthAgencyId = (await buildAgency(t, world.authorityId, { name: 'Glassby Health Visiting' })).id
       nurse = await buildUser(t, world.authorityId, { roles: ['practitioner'], agencyIds: [healthAgencyId], name: 'Nia Nurse' })
@@ -118,6 +125,9 @@ for (const kind of databaseKinds()) {
       // The coordinators were emailed (the world's super user holds the coordinator role too).
       const mail = await t.database.db.selectFrom('outbox').select(['recipient', 'subject', 'bodyText']).where('authorityId', '=', world.authorityId).where('subject', 'like', '%emergency%').execute()
       assert.ok(mail.length >= 2, JSON.stringify(mail))
+      const recipients = mail.map(message => message.recipient)
+      assert.ok(recipients.includes('local.coordinator@example.org'), 'the coordinator of the episode\'s locality is told')
+      assert.ok(!recipients.includes('hillside.coordinator@example.org'), 'a coordinator of another locality is not told')
       assert.ok(mail.every(message => message.bodyText.includes('Sam Stranger') && !message.bodyText.includes('found alone')), 'no reason or child details in the email')
     })
 
