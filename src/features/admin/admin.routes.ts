@@ -50,6 +50,7 @@ import {
   userSummaryRows,
   type FormValues,
 } from './admin.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type Conflict = { rows: { key: { text: string }; value: { text: string } }[] }
 type Page = {
@@ -79,10 +80,6 @@ function staleErrors(error: StaleEditError<unknown>, field: string): FormErrors 
   return singleError(field, `${error.message}. What is saved now is shown below: check your answers and save again`)
 }
 
-function done(path: string, what: string): string {
-  return `${path}${path.includes('?') ? '&' : '?'}done=${what}`
-}
-
 const NOTICES: Record<string, string> = {
   'locality-added': 'The locality has been added.',
   'locality-renamed': 'The locality has been renamed.',
@@ -97,12 +94,6 @@ const NOTICES: Record<string, string> = {
   'second-factor-reset':
     'The authenticator app has been reset. The person has been signed out and will set up an app at their next sign-in.',
   'settings-saved': 'The settings have been saved.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const doneCode = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof doneCode === 'string' ? NOTICES[doneCode] : undefined
-  return text ? { success: true, text } : undefined
 }
 
 /** Administration: authority settings, localities, agencies and practitioner accounts. */
@@ -184,7 +175,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
 
   app.get(paths.admin.settings(), allowed('authority.configure'), async (request, reply) => {
     const settings = await admin.settings(request.context())
-    return renderSettings(reply, settings, settingsValues(settings), { notice: noticeFrom(request) })
+    return renderSettings(reply, settings, settingsValues(settings), { notice: noticeFrom(request, NOTICES) })
   })
 
   app.post(paths.admin.settings(), allowed('authority.configure'), async (request, reply) => {
@@ -217,7 +208,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       const settings = await admin.settings(request.context())
       return renderSettings(reply, settings, values, { formErrors: ruleErrors(failure), status: 422 })
     }
-    return reply.redirect(done(paths.admin.settings(), 'settings-saved'), 303)
+    return reply.redirect(withNotice(paths.admin.settings(), 'settings-saved'), 303)
   })
 
   // ---- localities ----------------------------------------------------------------------------------------------
@@ -227,7 +218,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     return reply.render('admin/views/localities.njk', {
       title: 'Localities',
       backLink: paths.admin.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       addHref: paths.admin.newLocality(),
       rows: localityRows(localities),
     })
@@ -259,7 +250,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     if (!parsed.success) return renderLocalityForm(reply, null, values, { formErrors: toFormErrors(parsed.error) })
     const failure = await attempt(() => admin.addLocality(request.context(), parsed.data))
     if (failure) return renderLocalityForm(reply, null, values, { formErrors: ruleErrors(failure), status: 422 })
-    return reply.redirect(done(paths.admin.localities(), 'locality-added'), 303)
+    return reply.redirect(withNotice(paths.admin.localities(), 'locality-added'), 303)
   })
 
   app.get<WithId<'localityId'>>(
@@ -305,7 +296,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
         const locality = await admin.findLocality(request.context(), localityId)
         return renderLocalityForm(reply, locality, values, { formErrors: ruleErrors(failure), status: 422 })
       }
-      return reply.redirect(done(paths.admin.localities(), 'locality-renamed'), 303)
+      return reply.redirect(withNotice(paths.admin.localities(), 'locality-renamed'), 303)
     },
   )
 
@@ -318,7 +309,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     return reply.render('admin/views/agencies.njk', {
       title: 'Agencies',
       backLink: paths.admin.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       addHref: paths.admin.newAgency(),
       filterAction: paths.admin.agencies(),
       clearHref: filtered ? paths.admin.agencies() : null,
@@ -382,7 +373,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       const { localities } = await admin.agencyFormChoices(request.context())
       return renderAgencyForm(reply, null, localities, values, { formErrors: ruleErrors(failure), status: 422 })
     }
-    return reply.redirect(done(paths.admin.agencies(), 'agency-added'), 303)
+    return reply.redirect(withNotice(paths.admin.agencies(), 'agency-added'), 303)
   })
 
   app.get<WithId<'agencyId'>>(paths.admin.agency(':agencyId'), allowed('agency.manage'), async (request, reply) => {
@@ -422,7 +413,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       }
       return renderAgencyForm(reply, agency, localities, values, { formErrors: ruleErrors(failure), status: 422 })
     }
-    return reply.redirect(done(paths.admin.agencies(), 'agency-saved'), 303)
+    return reply.redirect(withNotice(paths.admin.agencies(), 'agency-saved'), 303)
   })
 
   // ---- practitioner accounts -----------------------------------------------------------------------------------
@@ -435,7 +426,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     return reply.render('admin/views/users.njk', {
       title: 'Practitioner accounts',
       backLink: paths.admin.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       inviteHref: paths.admin.inviteUser(),
       searchAction: paths.admin.users(),
       q: query.q,
@@ -489,7 +480,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       const { agencies } = await admin.inviteFormChoices(request.context())
       return renderInvite(reply, agencies, values, { formErrors: ruleErrors(failure), status: 422 })
     }
-    return reply.redirect(done(paths.admin.user(userId), 'invited'), 303)
+    return reply.redirect(withNotice(paths.admin.user(userId), 'invited'), 303)
   })
 
   async function renderUser(request: FastifyRequest, reply: FastifyReply, userId: string, page: Page = {}) {
@@ -500,7 +491,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       {
         title: user.name,
         backLink: paths.admin.users(),
-        notice: page.formErrors ? undefined : noticeFrom(request),
+        notice: page.formErrors ? undefined : noticeFrom(request, NOTICES),
         rows: userSummaryRows(user, agencies, localities),
         self,
         status: user.status,
@@ -601,7 +592,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       }
       return renderAccess(reply, user, agencies, values, { formErrors: ruleErrors(failure), status: 422 }, localities)
     }
-    return reply.redirect(done(paths.admin.user(userId), 'access-saved'), 303)
+    return reply.redirect(withNotice(paths.admin.user(userId), 'access-saved'), 303)
   })
 
   /** A page asking "are you sure?" before something that cannot simply be undone. */
@@ -649,7 +640,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     const failure = await attempt(() => admin.deactivateUser(request.context(), userId))
     if (failure)
       return renderConfirm(request, reply, userId, 'deactivate', { formErrors: ruleErrors(failure), status: 422 })
-    return reply.redirect(done(paths.admin.user(userId), 'deactivated'), 303)
+    return reply.redirect(withNotice(paths.admin.user(userId), 'deactivated'), 303)
   })
 
   app.get<WithId<'userId'>>(paths.admin.resetSecondFactor(':userId'), allowed('user.manage'), async (request, reply) =>
@@ -670,7 +661,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
           formErrors: ruleErrors(failure),
           status: 422,
         })
-      return reply.redirect(done(paths.admin.user(userId), 'second-factor-reset'), 303)
+      return reply.redirect(withNotice(paths.admin.user(userId), 'second-factor-reset'), 303)
     },
   )
 
@@ -679,7 +670,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
     const parsed = buttonForm.safeParse(request.body)
     if (!parsed.success) return renderUser(request, reply, userId, { formErrors: toFormErrors(parsed.error) })
     await admin.endUserSessions(request.context(), userId)
-    return reply.redirect(done(paths.admin.user(userId), 'sessions-ended'), 303)
+    return reply.redirect(withNotice(paths.admin.user(userId), 'sessions-ended'), 303)
   })
 
   app.post<WithId<'userId'>>(
@@ -691,7 +682,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services) {
       if (!parsed.success) return renderUser(request, reply, userId, { formErrors: toFormErrors(parsed.error) })
       const failure = await attempt(() => admin.resendInvitation(request.context(), userId))
       if (failure) return renderUser(request, reply, userId, { formErrors: ruleErrors(failure), status: 422 })
-      return reply.redirect(done(paths.admin.user(userId), 'invitation-sent'), 303)
+      return reply.redirect(withNotice(paths.admin.user(userId), 'invitation-sent'), 303)
     },
   )
 }

@@ -19,6 +19,7 @@ import {
   statusTag,
   submitted,
 } from './assessment-completion.view-models.ts'
+import { noticeFrom } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type Values = Record<string, string | undefined>
@@ -30,12 +31,6 @@ const NOTICES: Record<string, string> = {
   approved: 'You approved the assessment. It is complete and the episode has moved on.',
   returned: 'You returned the assessment to the assessor with your comments. They have been sent a link.',
   'copy-given': 'The family’s copy has been recorded as given.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
 }
 
 /** What is saved now, shown beside the form when a save was stale. */
@@ -68,7 +63,7 @@ export function registerAssessmentCompletionRoutes(app: FastifyInstance, service
       {
         title: `Outcome and sign-off: ${episode.reference}`,
         backLink: paths.assessments.overview(episode.id),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         reference: episode.reference,
         action: paths.assessmentCompletion.outcome(episode.id),
         status: statusTag(assessment.status),
@@ -148,7 +143,7 @@ export function registerAssessmentCompletionRoutes(app: FastifyInstance, service
       {
         title: `Approve the assessment: ${episode.reference}`,
         backLink: paths.assessmentCompletion.awaitingApproval(),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         reference: episode.reference,
         action: paths.assessmentCompletion.approval(episode.id),
         pending,

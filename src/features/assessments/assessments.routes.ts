@@ -46,6 +46,7 @@ import {
 } from './assessments.view-models.ts'
 import { elementsOf } from './template-content.ts'
 import { disputeNotices } from '../records-history/record-history.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type DomainParams = { Params: { episodeId: string; domainKey: string; subject: string } }
@@ -59,16 +60,6 @@ const NOTICES: Record<string, string> = {
   element: 'The element has been saved.',
   invited: 'Your colleague has been asked to add to the assessment. They have been sent an email with a link.',
   done: 'Thank you. The assessor can see that your part is done.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function withDone(path: string, code: string) {
-  return `${path}${path.includes('?') ? '&' : '?'}done=${code}`
 }
 
 type Failure = DomainRuleError | StaleAssessmentEditError<unknown>
@@ -124,7 +115,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
     const detail = await assessments.view(request.context(), request.params.episodeId)
     const { assessment, template, episode } = detail
     const header = pageHeader(detail)
-    const base = { backLink: paths.episodes.show(episode.id), header, notice: noticeFrom(request), ...formErrors }
+    const base = { backLink: paths.episodes.show(episode.id), header, notice: noticeFrom(request, NOTICES), ...formErrors }
     if (!assessment) {
       return reply.render(
         'assessments/views/assessment-start.njk',
@@ -175,7 +166,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderOverview(request, reply, toFormErrors(parsed.error))
     const result = await attempt(() => assessments.start(request.context(), request.params.episodeId))
     if ('failure' in result) return renderOverview(request, reply, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.assessments.overview(request.params.episodeId), result.ok.started ? 'started' : 'saved'), 303)
+    return reply.redirect(withNotice(paths.assessments.overview(request.params.episodeId), result.ok.started ? 'started' : 'saved'), 303)
   })
 
   app.post<EpisodeParams>('/episodes/:episodeId/assessment/contribution-done', signedIn, async (request, reply) => {
@@ -183,7 +174,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderOverview(request, reply, toFormErrors(parsed.error))
     const result = await attempt(() => assessments.markContributionDone(request.context(), request.params.episodeId))
     if ('failure' in result) return renderOverview(request, reply, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.assessments.overview(request.params.episodeId), 'done'), 303)
+    return reply.redirect(withNotice(paths.assessments.overview(request.params.episodeId), 'done'), 303)
   })
 
   // ---- steps 1, 2, 4, 5, 6 ----------------------------------------------------------------------------------------
@@ -233,7 +224,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
       if ('failure' in result) {
         return renderStep(request, reply, step, values, { formErrors: failureErrors(result.failure), status: result.failure instanceof StaleAssessmentEditError ? 409 : 400 })
       }
-      return reply.redirect(withDone(paths.assessments.overview(request.params.episodeId), 'saved'), 303)
+      return reply.redirect(withNotice(paths.assessments.overview(request.params.episodeId), 'saved'), 303)
     })
   }
   registerStep('explain')
@@ -251,7 +242,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
       title: subjectName ? `${domain.title}: ${subjectName}` : domain.title,
       backLink: paths.assessments.overview(detail.episode.id),
       header: pageHeader(detail),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       description: domain.description ?? null,
       scope: domain.scope,
       progress: progressText(progress),
@@ -316,7 +307,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
     if ('failure' in result) {
       return renderElement(request, reply, values, { formErrors: failureErrors(result.failure), status: result.failure instanceof StaleAssessmentEditError ? 409 : 400 })
     }
-    return reply.redirect(withDone(paths.assessments.domain(episodeId, result.ok.domainKey, result.ok.saved.subject), 'element'), 303)
+    return reply.redirect(withNotice(paths.assessments.domain(episodeId, result.ok.domainKey, result.ok.saved.subject), 'element'), 303)
   })
 
   // ---- contributors --------------------------------------------------------------------------------------------------
@@ -357,7 +348,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderInvite(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => assessments.invite(request.context(), request.params.episodeId, parsed.data))
     if ('failure' in result) return renderInvite(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.assessments.overview(request.params.episodeId), 'invited'), 303)
+    return reply.redirect(withNotice(paths.assessments.overview(request.params.episodeId), 'invited'), 303)
   })
 }
 

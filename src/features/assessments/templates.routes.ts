@@ -17,18 +17,13 @@ import {
   versionRows,
   versionSummaryRows,
 } from './templates.view-models.ts'
+import { noticeFrom } from '../../lib/notices.ts'
 
 type WithVersion = { Params: { templateVersionId: string } }
 
 const NOTICES: Record<string, string> = {
   'version-made': 'The new version has been saved. New assessments use it; assessments already started keep their own version.',
   copied: 'The new template has been made as a copy. Make a new version of it to change it.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const doneCode = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof doneCode === 'string' ? NOTICES[doneCode] : undefined
-  return text ? { success: true, text } : undefined
 }
 
 /** Administration of assessment templates: read by anyone signed in, new versions and copies by administrators. */
@@ -65,7 +60,7 @@ export function registerAssessmentTemplateRoutes(app: FastifyInstance, services:
     return reply.render('assessments/views/templates-version.njk', {
       title: `${version.name}, version ${version.versionNumber}`,
       backLink: paths.assessmentTemplates.list(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       version: { name: version.name, number: version.versionNumber },
       summaryRows: versionSummaryRows(version, latestVersionNumber),
       content: contentView(version.content),

@@ -16,6 +16,7 @@ import {
   specialCategoryName,
 } from './break-glass.schemas.ts'
 import { grantCards, sharingCards } from './break-glass.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type Values = Record<string, string>
@@ -26,16 +27,6 @@ const NOTICES: Record<string, string> = {
   recorded: 'Sharing without the family’s agreement has been recorded. The agency’s practitioners on the team can open the record again, and a manager has been told.',
   ended: 'Sharing without agreement has ended. If the family had stopped sharing with that agency, its practitioners can no longer open the record.',
   saved: 'The lawful basis has been saved.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function done(path: string, code: string) {
-  return `${path}?done=${code}`
 }
 
 async function attempt(work: () => Promise<unknown>): Promise<DomainRuleError | ConflictError | undefined> {
@@ -88,7 +79,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
       'break-glass/views/reviews.njk',
       {
         title: 'Break-glass review',
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         waiting: grantCards(page.waiting, page.now, true),
         reviewed: grantCards(page.reviewed, page.now, false),
         sharing: sharingCards(page.sharing, true),
@@ -105,7 +96,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderReviews(request, reply, toFormErrors(parsed.error), 400)
     const failure = await attempt(() => service.reviewGrant(request.context(), request.params.grantId, parsed.data))
     if (failure) return renderReviews(request, reply, singleError('note', failure.message), failure instanceof ConflictError ? 409 : 422)
-    return reply.redirect(done(paths.breakGlass.reviews(), 'reviewed'), 303)
+    return reply.redirect(withNotice(paths.breakGlass.reviews(), 'reviewed'), 303)
   })
 
   app.post<{ Params: { sharingId: string } }>(paths.breakGlass.reviewSharing(':sharingId'), signedIn, async (request, reply) => {
@@ -113,7 +104,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderReviews(request, reply, toFormErrors(parsed.error), 400)
     const failure = await attempt(() => service.reviewSharing(request.context(), request.params.sharingId))
     if (failure) return renderReviews(request, reply, singleError('sharing', failure.message), 422)
-    return reply.redirect(done(paths.breakGlass.reviews(), 'sharing-reviewed'), 303)
+    return reply.redirect(withNotice(paths.breakGlass.reviews(), 'sharing-reviewed'), 303)
   })
 
   // ---- sharing without agreement -----------------------------------------------------------------------------------
@@ -124,7 +115,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
       'break-glass/views/sharing.njk',
       {
         title: 'Share without the family’s agreement',
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         episode: page.episode,
         current: sharingCards(page.sharing, false),
         action: paths.breakGlass.sharing(episodeId),
@@ -151,7 +142,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderSharing(request, reply, episodeId, values, toFormErrors(parsed.error), 400)
     const failure = await attempt(() => service.recordSharing(request.context(), episodeId, parsed.data))
     if (failure) return renderSharing(request, reply, episodeId, values, singleError(failure instanceof DomainRuleError ? (failure.field ?? 'reason') : 'reason', failure.message), 422)
-    return reply.redirect(done(paths.breakGlass.sharing(episodeId), 'recorded'), 303)
+    return reply.redirect(withNotice(paths.breakGlass.sharing(episodeId), 'recorded'), 303)
   })
 
   app.post<{ Params: { episodeId: string; sharingId: string } }>(paths.breakGlass.endSharing(':episodeId', ':sharingId'), signedIn, async (request, reply) => {
@@ -160,7 +151,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderSharing(request, reply, episodeId, {}, toFormErrors(parsed.error), 400)
     const failure = await attempt(() => service.endSharing(request.context(), episodeId, sharingId))
     if (failure) return renderSharing(request, reply, episodeId, {}, singleError('agencyId', failure.message), 422)
-    return reply.redirect(done(paths.breakGlass.sharing(episodeId), 'ended'), 303)
+    return reply.redirect(withNotice(paths.breakGlass.sharing(episodeId), 'ended'), 303)
   })
 
   // ---- an agency's lawful basis (administrators) -------------------------------------------------------------------
@@ -177,7 +168,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
       'break-glass/views/lawful-basis.njk',
       {
         title: `Lawful basis for sharing: ${page.agency.name}`,
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         agency: page.agency,
         current: page.basis
           ? { basis: lawfulBasisName(page.basis.lawfulBasis), condition: specialCategoryName(page.basis.specialCategoryCondition), by: page.basis.recordedByName ?? '', at: page.basis.recordedAt }
@@ -202,6 +193,6 @@ export function registerBreakGlassRoutes(app: FastifyInstance, services: Service
     if (!parsed.success) return renderLawfulBasis(request, reply, agencyId, values, toFormErrors(parsed.error), 400)
     const failure = await attempt(() => service.saveLawfulBasis(request.context(), agencyId, parsed.data))
     if (failure) return renderLawfulBasis(request, reply, agencyId, undefined, singleError('lawfulBasis', failure.message), failure instanceof ConflictError ? 409 : 422)
-    return reply.redirect(done(paths.breakGlass.lawfulBasis(agencyId), 'saved'), 303)
+    return reply.redirect(withNotice(paths.breakGlass.lawfulBasis(agencyId), 'saved'), 303)
   })
 }

@@ -33,6 +33,7 @@ import {
   submitted,
   taskListItems,
 } from './episodes.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type Values = Record<string, string | string[]>
@@ -47,16 +48,6 @@ const NOTICES: Record<string, string> = {
   refused: 'The refusal has been recorded. The episode has ended with the outcome “consent refused”.',
   withdrawn: 'The withdrawal has been recorded and takes effect now.',
   contacts: 'The safeguarding contacts have been saved.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function withDone(path: string, code: string) {
-  return `${path}${path.includes('?') ? '&' : '?'}done=${code}`
 }
 
 /** A rule broken or a stale version: shown on the form; anything else propagates. */
@@ -167,7 +158,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     }
     const result = await attempt(() => episodes.start(request.context(), parsed.data))
     if ('failure' in result) return renderStart(request, reply, parsed.data, values, failureErrors(result.failure), 400)
-    return reply.redirect(withDone(paths.episodes.show(result.ok.id), result.ok.templateMissing ? 'started-no-template' : 'started'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(result.ok.id), result.ok.templateMissing ? 'started-no-template' : 'started'), 303)
   })
 
   // ---- the episode page ----------------------------------------------------------------------------------------
@@ -177,7 +168,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     const { episode } = detail
     return reply.render('episodes/views/show.njk', {
       title: `Episode ${episode.reference}`,
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       header: episodeHeader(detail),
       episodeNav: { ...episodeNav(episodeSummaryOf(detail), 'overview', { panels: detail.panels.mayList }), safeguardingFlag: false },
       status: statusTag(episode.status, episode.outcome),
@@ -275,7 +266,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
       return renderChecklist(request, reply, values, { formErrors: failureErrors(failure) })
     }
     if (result.ok.needsReferral) return reply.redirect(paths.episodes.safeguarding(request.params.episodeId, { from: 'checklist' }), 303)
-    return reply.redirect(withDone(paths.episodes.show(request.params.episodeId), 'checklist'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(request.params.episodeId), 'checklist'), 303)
   })
 
   // ---- safeguarding path ---------------------------------------------------------------------------------------
@@ -316,7 +307,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderReferral(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => episodes.recordReferral(request.context(), request.params.episodeId, parsed.data))
     if ('failure' in result) return renderReferral(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.episodes.show(request.params.episodeId), 'referral'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(request.params.episodeId), 'referral'), 303)
   })
 
   type ReferralParams = { Params: { episodeId: string; referralId: string } }
@@ -349,7 +340,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     if ('failure' in result) {
       return renderReferralOutcome(request, reply, values, failureErrors(result.failure, 'outcome'), result.failure instanceof StaleEpisodeEditError ? 409 : 400)
     }
-    return reply.redirect(withDone(paths.episodes.show(request.params.episodeId), 'referral-outcome'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(request.params.episodeId), 'referral-outcome'), 303)
   })
 
   // ---- consent -------------------------------------------------------------------------------------------------
@@ -384,7 +375,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderConsent(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => episodes.recordConsent(request.context(), request.params.episodeId, parsed.data))
     if ('failure' in result) return renderConsent(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.episodes.show(request.params.episodeId), result.ok.ended ? 'refused' : 'consent'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(request.params.episodeId), result.ok.ended ? 'refused' : 'consent'), 303)
   })
 
   type ConsentParams = { Params: { episodeId: string; consentId: string } }
@@ -415,7 +406,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderWithdraw(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => episodes.withdrawConsent(request.context(), request.params.episodeId, request.params.consentId, parsed.data))
     if ('failure' in result) return renderWithdraw(request, reply, values, failureErrors(result.failure, 'reason'), result.failure instanceof StaleEpisodeEditError ? 409 : 400)
-    return reply.redirect(withDone(paths.episodes.show(request.params.episodeId), 'withdrawn'), 303)
+    return reply.redirect(withNotice(paths.episodes.show(request.params.episodeId), 'withdrawn'), 303)
   })
 
   /** The consent form to print and sign: what the family is agreeing to, in plain words. */
@@ -465,7 +456,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
         title: 'Safeguarding contacts',
         backLink: paths.admin.home(),
         action: paths.episodes.safeguardingContacts(),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         values: shown,
         configured: saved !== undefined,
         conflict: status === 409 && saved ? contactsView(saved) : null,
@@ -483,7 +474,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderContacts(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => episodes.saveContacts(request.context(), parsed.data))
     if ('failure' in result) return renderContacts(request, reply, values, failureErrors(result.failure, 'socialCareName'), result.failure instanceof StaleEpisodeEditError ? 409 : 400)
-    return reply.redirect(withDone(paths.episodes.safeguardingContacts(), 'contacts'), 303)
+    return reply.redirect(withNotice(paths.episodes.safeguardingContacts(), 'contacts'), 303)
   })
 }
 

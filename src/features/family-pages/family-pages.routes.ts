@@ -11,6 +11,7 @@ import { familyDisagreeHref } from '../records-history/family-dispute.routes.ts'
 import { actionUpdateForm, agendaForm, beforeMeetingForm, supporterForm } from './family-pages.schemas.ts'
 import { StaleFamilyEditError, type FamilyEpisodeContext } from './family-pages.service.ts'
 import { actionRows, agencyKindSentence, familyKindName, meetingCard, meetingTitle, scopeText, supporterKindItems } from './family-pages.view-models.ts'
+import { noticeFrom as noticeOf, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type ActionParams = { Params: { episodeId: string; actionId: string } }
@@ -24,14 +25,10 @@ const NOTICES: Record<string, string> = {
   saved: 'Thank you. The team can now read what you want to say.',
 }
 
+/** The page's success banner, in the family member's language. */
 function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text: request.page.t(text) } : undefined
-}
-
-function withDone(path: string, code: string) {
-  return `${path}?done=${code}`
+  const notice = noticeOf(request, NOTICES)
+  return notice ? { success: true, text: request.page.t(notice.text) } : undefined
 }
 
 /** The section links and the family member's own flags, for the layout. */
@@ -152,7 +149,7 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
       if (error instanceof DomainRuleError) return renderSupporterForm(request, reply, values, ruleErrors(request, error, 'kind'), 422)
       throw error
     }
-    return reply.redirect(withDone(paths.family.team(request.params.episodeId), 'supporter-asked'), 303)
+    return reply.redirect(withNotice(paths.family.team(request.params.episodeId), 'supporter-asked'), 303)
   })
 
   // ---- our plan ------------------------------------------------------------------------------------------------------
@@ -210,7 +207,7 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
     if (!parsed.ok) return renderAction(request, reply, values, parsed.errors, 400)
     try {
       const result = await service.updateAction(request.context(), request.params.episodeId, request.params.actionId, parsed.value)
-      return reply.redirect(withDone(paths.family.action(request.params.episodeId, request.params.actionId.toLowerCase()), result), 303)
+      return reply.redirect(withNotice(paths.family.action(request.params.episodeId, request.params.actionId.toLowerCase()), result), 303)
     } catch (error) {
       if (error instanceof StaleFamilyEditError) {
         const text = request.page.t('Someone changed this action after you opened the page. Check how it is now, then send your comment again. We have kept what you wrote.')
@@ -291,7 +288,7 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
       if (error instanceof DomainRuleError) return renderMeeting(request, reply, values, ruleErrors(request, error, 'text'), 422)
       throw error
     }
-    return reply.redirect(withDone(paths.family.meeting(request.params.episodeId, request.params.meetingId.toLowerCase()), 'agenda-added') + '#agenda', 303)
+    return reply.redirect(withNotice(paths.family.meeting(request.params.episodeId, request.params.meetingId.toLowerCase()), 'agenda-added') + '#agenda', 303)
   })
 
   async function renderBeforeMeeting(request: FastifyRequest<MeetingParams>, reply: FastifyReply, values: Record<string, string> | null, formErrors: FormErrors | null, status = 200) {
@@ -335,6 +332,6 @@ export function registerFamilyPageRoutes(app: FastifyInstance, services: Service
       if (error instanceof DomainRuleError) return renderBeforeMeeting(request, reply, values, ruleErrors(request, error, 'goingWell'), 422)
       throw error
     }
-    return reply.redirect(withDone(paths.family.meeting(request.params.episodeId, request.params.meetingId.toLowerCase()), 'saved'), 303)
+    return reply.redirect(withNotice(paths.family.meeting(request.params.episodeId, request.params.meetingId.toLowerCase()), 'saved'), 303)
   })
 }

@@ -25,7 +25,7 @@ const NOTICES: Record<string, string> = {
 /** A banner after a change. The agency is named from the page's own data (by id), never from text in the address. */
 function noticeFrom(request: FastifyRequest, agencies: readonly { id: string; name: string }[] = []) {
   const query = (request.query ?? {}) as Record<string, unknown>
-  const text = typeof query.done === 'string' ? NOTICES[query.done] : undefined
+  const text = typeof query.done === 'string' && Object.hasOwn(NOTICES, query.done) ? NOTICES[query.done] : undefined
   if (!text) return undefined
   if (text.includes('{agency}')) {
     const agency = agencies.find(item => item.id === query.agency)

@@ -34,6 +34,7 @@ import {
   whenText,
 } from './meetings.view-models.ts'
 import { disputeNotices } from '../records-history/record-history.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type MeetingParams = { Params: { episodeId: string; meetingId: string } }
@@ -52,16 +53,6 @@ const NOTICES: Record<string, string> = {
   returned: 'The minutes have been returned to the minute-taker.',
   'holiday-added': 'The bank holiday has been added.',
   'holiday-removed': 'The bank holiday has been removed.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function withDone(path: string, code: string) {
-  return `${path}?done=${code}`
 }
 
 async function attempt<T>(work: () => Promise<T>): Promise<{ ok: T } | { failure: DomainRuleError | StaleMeetingEditError }> {
@@ -95,7 +86,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     return {
       episodeNav: episodeNav(detail.summary, 'meetings'),
       backLink: paths.meetings.show(detail.summary.id, detail.meeting.id),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       when: whenText(detail.meeting),
     }
   }
@@ -108,7 +99,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     return reply.render('meetings/views/list.njk', {
       title: 'Meetings',
       episodeNav: episodeNav(result.summary, 'meetings'),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       upcoming: rows.filter(row => row.upcoming),
       past: rows.filter(row => !row.upcoming),
       late: rows.filter(row => row.lateMessage !== null).map(row => ({ text: row.lateMessage, href: row.href })),
@@ -149,7 +140,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderSchedule(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.schedule(request.context(), request.params.episodeId, parsed.data))
     if ('failure' in result) return renderSchedule(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, result.ok), 'scheduled'), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, result.ok), 'scheduled'), 303)
   })
 
   async function renderEdit(request: FastifyRequest<MeetingParams>, reply: FastifyReply, values: Values | null, formErrors?: FormErrors, status?: number) {
@@ -185,7 +176,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderEdit(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.update(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderEdit(request, reply, values, failureErrors(result.failure), statusOf(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'changed'), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'changed'), 303)
   })
 
   async function renderCancel(request: FastifyRequest<MeetingParams>, reply: FastifyReply, values: Values, formErrors?: FormErrors, status?: number) {
@@ -213,7 +204,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderCancel(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.cancel(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderCancel(request, reply, values, failureErrors(result.failure), statusOf(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'cancelled'), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'cancelled'), 303)
   })
 
   // ---- the meeting page and its agenda ---------------------------------------------------------------------------
@@ -263,7 +254,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderMeeting(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.addAgendaItem(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderMeeting(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'agenda'), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'agenda'), 303)
   })
 
   // ---- attendance ----------------------------------------------------------------------------------------------
@@ -313,7 +304,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderAttendance(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.recordAttendance(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderAttendance(request, reply, values, failureErrors(result.failure), statusOf(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'attendance'), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, request.params.meetingId), 'attendance'), 303)
   })
 
   // ---- minutes -------------------------------------------------------------------------------------------------
@@ -358,7 +349,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     const result = await attempt(() => meetings.saveMinutes(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderMinutes(request, reply, values, {}, failureErrors(result.failure), statusOf(result.failure))
     const target = result.ok === 'submitted' ? paths.meetings.show(request.params.episodeId, request.params.meetingId) : paths.meetings.minutes(request.params.episodeId, request.params.meetingId)
-    return reply.redirect(withDone(target, result.ok === 'submitted' ? 'minutes-submitted' : 'minutes-saved'), 303)
+    return reply.redirect(withNotice(target, result.ok === 'submitted' ? 'minutes-submitted' : 'minutes-saved'), 303)
   })
 
   app.post<MeetingParams>('/episodes/:episodeId/meetings/:meetingId/minutes/actions', signedIn, async (request, reply) => {
@@ -367,7 +358,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderMinutes(request, reply, null, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.addMinutesAction(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderMinutes(request, reply, null, values, failureErrors(result.failure), statusOf(result.failure))
-    return reply.redirect(withDone(paths.meetings.minutes(request.params.episodeId, request.params.meetingId), 'action'), 303)
+    return reply.redirect(withNotice(paths.meetings.minutes(request.params.episodeId, request.params.meetingId), 'action'), 303)
   })
 
   async function renderApproval(request: FastifyRequest<MeetingParams>, reply: FastifyReply, formErrors?: FormErrors, status?: number) {
@@ -400,7 +391,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderApproval(request, reply, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.decideMinutes(request.context(), request.params.episodeId, request.params.meetingId, parsed.data))
     if ('failure' in result) return renderApproval(request, reply, failureErrors(result.failure), statusOf(result.failure))
-    return reply.redirect(withDone(paths.meetings.show(request.params.episodeId, request.params.meetingId), result.ok), 303)
+    return reply.redirect(withNotice(paths.meetings.show(request.params.episodeId, request.params.meetingId), result.ok), 303)
   })
 
   // ---- bank holidays (administrators) ----------------------------------------------------------------------------
@@ -412,7 +403,7 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
       {
         title: 'Bank holidays',
         backLink: paths.admin.home(),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         action: paths.meetings.bankHolidays(),
         removeAction: paths.meetings.removeBankHoliday(),
         shipped: holidays.shipped.map(holiday => ({ date: formatDate(holiday.date), title: holiday.title })),
@@ -433,13 +424,13 @@ export function registerMeetingRoutes(app: FastifyInstance, services: Services) 
     if (!parsed.success) return renderHolidays(request, reply, values, toFormErrors(parsed.error))
     const result = await attempt(() => meetings.addBankHoliday(request.context(), parsed.data))
     if ('failure' in result) return renderHolidays(request, reply, values, failureErrors(result.failure))
-    return reply.redirect(withDone(paths.meetings.bankHolidays(), 'holiday-added'), 303)
+    return reply.redirect(withNotice(paths.meetings.bankHolidays(), 'holiday-added'), 303)
   })
 
   app.post(paths.meetings.removeBankHoliday(), signedIn, async (request, reply) => {
     const parsed = removeBankHolidayForm.safeParse(request.body)
     if (!parsed.success) return renderHolidays(request, reply, {}, toFormErrors(parsed.error))
     await meetings.removeBankHoliday(request.context(), parsed.data.holidayOn)
-    return reply.redirect(withDone(paths.meetings.bankHolidays(), 'holiday-removed'), 303)
+    return reply.redirect(withNotice(paths.meetings.bankHolidays(), 'holiday-removed'), 303)
   })
 }

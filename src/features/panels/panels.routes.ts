@@ -7,6 +7,7 @@ import { formatDateTime } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
 import { addMemberForm, buttonForm, editPanelForm, listEpisodeForm, newPanelForm } from './panels.schemas.ts'
 import { StalePanelError, type ListingRow, type PanelRow } from './panels.service.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type Values = Record<string, string>
 type Page = { formErrors?: FormErrors | undefined; status?: number; conflict?: { rows: Row[] } | undefined }
@@ -20,16 +21,6 @@ const NOTICES: Record<string, string> = {
   'member-removed': 'They have been taken off the panel. They can no longer see what is listed at it.',
   listed: 'The episode has been listed at the panel. Its members have been emailed, and can read the episode while it is listed.',
   ended: 'The episode has been taken off the panel. Its members can no longer read it.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function done(path: string, code: string) {
-  return `${path}?done=${code}`
 }
 
 /** A broken rule or a stale version comes back to be shown on the form; anything else propagates. */
@@ -99,7 +90,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     return reply.render('panels/views/admin-list.njk', {
       title: 'Panels',
       backLink: paths.admin.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       addHref: paths.panels.newPanel(),
       rows: panelRows(panels),
     })
@@ -131,7 +122,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     if (!parsed.success) return renderNew(request, reply, values, { formErrors: toFormErrors(parsed.error) })
     const result = await attempt(() => service.createPanel(request.context(), parsed.data))
     if ('failure' in result) return renderNew(request, reply, values, { formErrors: failureErrors(result.failure, 'name'), status: 400 })
-    return reply.redirect(done(paths.panels.panel(result.ok), 'panel-added'), 303)
+    return reply.redirect(withNotice(paths.panels.panel(result.ok), 'panel-added'), 303)
   })
 
   // ---- administrators: one panel (change it, its members) ----------------------------------------------------------
@@ -146,7 +137,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
       {
         title: panel.name,
         backLink: paths.panels.admin(),
-        notice: page.formErrors ? undefined : noticeFrom(request),
+        notice: page.formErrors ? undefined : noticeFrom(request, NOTICES),
         action: paths.panels.panel(panel.id),
         addMemberAction: paths.panels.addMember(panel.id),
         values: shown,
@@ -189,7 +180,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
       }
       return renderPanel(request, reply, values, { formErrors: failureErrors(failure, 'name'), status: 400 })
     }
-    return reply.redirect(done(paths.panels.panel(request.params.panelId), 'panel-saved'), 303)
+    return reply.redirect(withNotice(paths.panels.panel(request.params.panelId), 'panel-saved'), 303)
   })
 
   app.post<{ Params: { panelId: string } }>(paths.panels.addMember(':panelId'), allowed('panel.manage'), async (request, reply) => {
@@ -197,14 +188,14 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     if (!parsed.success) return renderPanel(request, reply, null, { formErrors: toFormErrors(parsed.error) })
     const result = await attempt(() => service.addMember(request.context(), request.params.panelId, parsed.data.userId))
     if ('failure' in result) return renderPanel(request, reply, null, { formErrors: failureErrors(result.failure, 'userId'), status: 400 })
-    return reply.redirect(done(paths.panels.panel(request.params.panelId), result.ok.hasPanelRole ? 'member-added' : 'member-added-no-role'), 303)
+    return reply.redirect(withNotice(paths.panels.panel(request.params.panelId), result.ok.hasPanelRole ? 'member-added' : 'member-added-no-role'), 303)
   })
 
   app.post<{ Params: { panelId: string; userId: string } }>(paths.panels.removeMember(':panelId', ':userId'), allowed('panel.manage'), async (request, reply) => {
     const parsed = buttonForm.safeParse(request.body)
     if (!parsed.success) return renderPanel(request, reply, null, { formErrors: toFormErrors(parsed.error) })
     await service.removeMember(request.context(), request.params.panelId, request.params.userId)
-    return reply.redirect(done(paths.panels.panel(request.params.panelId), 'member-removed'), 303)
+    return reply.redirect(withNotice(paths.panels.panel(request.params.panelId), 'member-removed'), 303)
   })
 
   // ---- an episode's listings ---------------------------------------------------------------------------------------
@@ -218,7 +209,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
       {
         title: 'Panels',
         backLink: paths.episodes.show(episodeId),
-        notice: page.formErrors ? undefined : noticeFrom(request),
+        notice: page.formErrors ? undefined : noticeFrom(request, NOTICES),
         episode: data.episode,
         closed: data.episode.status === 'closed',
         current: cards.filter(card => card.current),
@@ -240,7 +231,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     if (!parsed.success) return renderEpisode(request, reply, values, { formErrors: toFormErrors(parsed.error) })
     const result = await attempt(() => service.listEpisode(request.context(), request.params.episodeId, parsed.data))
     if ('failure' in result) return renderEpisode(request, reply, values, { formErrors: failureErrors(result.failure, 'panelId'), status: 400 })
-    return reply.redirect(done(paths.panels.episode(request.params.episodeId), 'listed'), 303)
+    return reply.redirect(withNotice(paths.panels.episode(request.params.episodeId), 'listed'), 303)
   })
 
   app.post<{ Params: { episodeId: string; listingId: string } }>(paths.panels.endListing(':episodeId', ':listingId'), episodePages, async (request, reply) => {
@@ -248,7 +239,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     if (!parsed.success) return renderEpisode(request, reply, {}, { formErrors: toFormErrors(parsed.error) })
     const result = await attempt(() => service.endListing(request.context(), request.params.episodeId, request.params.listingId))
     if ('failure' in result) return renderEpisode(request, reply, {}, { formErrors: failureErrors(result.failure, 'panelId'), status: 400 })
-    return reply.redirect(done(paths.panels.episode(request.params.episodeId), 'ended'), 303)
+    return reply.redirect(withNotice(paths.panels.episode(request.params.episodeId), 'ended'), 303)
   })
 
   // ---- panel members -------------------------------------------------------------------------------------------------

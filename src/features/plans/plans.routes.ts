@@ -45,6 +45,7 @@ import {
   versionRows,
 } from './plans.view-models.ts'
 import { z } from 'zod'
+import { noticeFrom } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type NeedParams = { Params: { episodeId: string; needId: string } }
@@ -60,12 +61,6 @@ const NOTICES: Record<string, string> = {
   'if-not': 'What happens if the agreed changes do not happen has been saved.',
   agreed: 'The plan has been agreed. Record who signed it below.',
   signed: 'The signature has been recorded.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
 }
 
 const fingerprintForm = z.strictObject({ fingerprint: z.string().regex(/^[0-9a-f]{16}$/, 'Reload the page and try again') }).partial()
@@ -162,7 +157,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
     return reply.render('plans/views/plan.njk', {
       title: `Family support plan: ${page.summary.reference}`,
       episodeNav: episodeNav(page.summary, 'plan'),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       framework: page.framework,
       needs,
       otherActions,
@@ -360,7 +355,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
         episodeNav: episodeNav(summary, 'plan'),
         backLink: paths.plans.show(summary.id),
         formAction: paths.plans.action(summary.id, action.id),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         editable: detail.editable,
         actionRecord: {
           what: action.what,
@@ -552,7 +547,7 @@ export function registerPlanRoutes(app: FastifyInstance, services: Services) {
         title: `Family support plan, version ${page.version.number}: ${page.summary.reference}`,
         episodeNav: episodeNav(page.summary, 'plan'),
         backLink: paths.plans.show(id),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         version: { number: page.version.number, agreedAt: formatDateTime(page.version.agreedAt), agreedBy: page.version.agreedByName, changeSummary: page.version.changeSummary },
         frameworkName: snapshot.framework.name,
         needs: snapshot.needs.map(need => ({ ...need, rows: snapshot.actions.filter(action => action.needId === need.id).map(frozenRow) })),

@@ -27,6 +27,7 @@ import {
 } from './records.view-models.ts'
 import type { DisputeRow } from '../records-history/record-history.repository.ts'
 import { disputeNoticesByRecord } from '../records-history/record-history.view-models.ts'
+import { noticeFrom } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type DocumentParams = { Params: { episodeId: string; documentId: string } }
@@ -45,12 +46,6 @@ const NOTICES: Record<string, string> = {
   removed: 'The document has been removed. Its record and your reason stay in the chronology.',
 }
 
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
 /** The file of an upload, read from the multipart stream by onFile (the form's text fields go to request.body). */
 const uploads = new WeakMap<FastifyRequest, UploadedFile>()
 
@@ -66,7 +61,7 @@ export function registerRecordsRoutes(app: FastifyInstance, services: Services) 
     return reply.render('records/views/notes.njk', {
       title: `Case notes: ${page.episode.reference}`,
       episodeNav: episodeNav(page.episode, 'notes'),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       notes: withDisputes(noteCards(page.notes, page.episode), page.disputes),
       canAdd: page.canAdd,
       newNoteHref: paths.records.newNote(page.episode.id),
@@ -121,7 +116,7 @@ export function registerRecordsRoutes(app: FastifyInstance, services: Services) 
     return reply.render('records/views/documents.njk', {
       title: `Documents: ${page.episode.reference}`,
       episodeNav: episodeNav(page.episode, 'documents'),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       rows: documentRows(page.documents, page.episode.id, page.canRemove),
       count: page.documents.length,
       canUpload: page.canUpload,

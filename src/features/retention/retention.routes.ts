@@ -19,6 +19,7 @@ import {
   ruleValues,
   statusTag,
 } from './retention.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type Values = Record<string, string>
 type BatchParams = { Params: { batchId: string } }
@@ -38,16 +39,6 @@ const NOTICES: Record<string, string> = {
   disposed: 'The disposal has been approved and carried out. What happened to each record is shown below.',
   'hold-placed': 'The legal hold has been placed. The record will not be disposed of while it is in force.',
   'hold-released': 'The legal hold has been released. The record will be listed for disposal again if it is due.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function done(path: string, code: string): string {
-  return `${path}${path.includes('?') ? '&' : '?'}done=${code}`
 }
 
 /**
@@ -80,7 +71,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
         title: 'Retention periods',
         backLink: paths.admin.home(),
         action: paths.retention.rules(),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         fieldsets: ruleFieldsets(rules, values ?? ruleValues(rules), formErrors?.fieldErrors),
         ...(formErrors ?? {}),
       },
@@ -95,7 +86,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
     const parsed = rulesForm.safeParse(request.body)
     if (!parsed.success) return renderRules(request, reply, values, toFormErrors(parsed.error))
     await retention.saveRules(request.context(), parsed.data)
-    return reply.redirect(done(paths.retention.rules(), 'rules-saved'), 303)
+    return reply.redirect(withNotice(paths.retention.rules(), 'rules-saved'), 303)
   })
 
   // ---- the coordinator's overview ----------------------------------------------------------------------------------
@@ -107,7 +98,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
       'retention/views/overview.njk',
       {
         title: 'Retention and disposal',
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         proposed: overview.proposed
           ? { href: paths.retention.batch(overview.proposed.id), count: overview.items.length, text: counts.text, listedAt: formatDateTime(overview.proposed.listedAt) }
           : null,
@@ -131,7 +122,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
     const parsed = refreshForm.safeParse(request.body)
     if (!parsed.success) return renderOverview(request, reply, toFormErrors(parsed.error), 400)
     await retention.refresh(request.context())
-    return reply.redirect(done(paths.retention.home(), 'refreshed'), 303)
+    return reply.redirect(withNotice(paths.retention.home(), 'refreshed'), 303)
   })
 
   // ---- a batch, and its approval -------------------------------------------------------------------------------------
@@ -144,7 +135,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
     return reply.render('retention/views/batch.njk', {
       title: proposed ? 'Records due for disposal' : `Disposal approved on ${formatDate(batch.approvedAt)}`,
       backLink: paths.retention.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       proposed,
       status,
       counts: batchCounts(items),
@@ -198,7 +189,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
       if (error instanceof DomainRuleError) return renderApprove(request, reply, singleError('confirm', error.message), 422)
       throw error
     }
-    return reply.redirect(done(paths.retention.batch(batchId), 'disposed'), 303)
+    return reply.redirect(withNotice(paths.retention.batch(batchId), 'disposed'), 303)
   })
 
   // ---- what was disposed of (from the audit trail) ------------------------------------------------------------------
@@ -221,7 +212,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
     return reply.render('retention/views/holds.njk', {
       title: 'Legal holds',
       backLink: paths.retention.home(),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       head: [{ text: 'On' }, { text: 'Reason' }, { text: 'Placed by' }, { html: '<span class="govuk-visually-hidden">Release</span>' }],
       rows: holdRows(overview.holds, overview.holdLabels, overview.names),
       newHoldHref: paths.retention.newHold(),
@@ -271,7 +262,7 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
       if (error instanceof DomainRuleError) return renderHoldForm(request, reply, shownSubject(), values, singleError(error.field ?? 'reason', error.message), 422)
       throw error
     }
-    return reply.redirect(done(paths.retention.holds(), 'hold-placed'), 303)
+    return reply.redirect(withNotice(paths.retention.holds(), 'hold-placed'), 303)
   })
 
   async function renderRelease(request: FastifyRequest<HoldParams>, reply: FastifyReply, values: Values, formErrors?: FormErrors, status = 200) {
@@ -309,6 +300,6 @@ export function registerRetentionRoutes(app: FastifyInstance, services: Services
       if (error instanceof ConflictError) return renderRelease(request, reply, values, singleError('reason', error.message), 409)
       throw error
     }
-    return reply.redirect(done(paths.retention.holds(), 'hold-released'), 303)
+    return reply.redirect(withNotice(paths.retention.holds(), 'hold-released'), 303)
   })
 }

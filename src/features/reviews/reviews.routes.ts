@@ -33,6 +33,7 @@ import {
   scoreSections,
   submitted,
 } from './reviews.view-models.ts'
+import { noticeFrom } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type ReviewParams = { Params: { episodeId: string; reviewId: string } }
@@ -49,12 +50,6 @@ const NOTICES: Record<string, string> = {
   'awaiting-approval-no-manager': 'The closure waits for a manager’s approval, but nobody with the manager role shares an agency with the lead professional. Ask your administrator to give a manager in that agency access.',
   approved: 'You approved the closure. The episode is closed.',
   returned: 'You returned the closure with your comments. Whoever asked to close it has been told.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
 }
 
 /** Reviews, the Distance Travelled summary, closing an episode and the manager's approval of a closure. */
@@ -75,7 +70,7 @@ export function registerReviewRoutes(app: FastifyInstance, services: Services) {
     const table = distanceTable(data.history)
     return reply.render('reviews/views/list.njk', {
       title: `Reviews: ${data.summary.reference}`,
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       ...common(data),
       scheduleRows: scheduleRows(data.schedule, id, open),
       overdue: data.schedule.overdue,
@@ -310,7 +305,7 @@ export function registerReviewRoutes(app: FastifyInstance, services: Services) {
       {
         title: `Approve closing the episode: ${data.summary.reference}`,
         backLink: paths.reviews.closuresAwaitingApproval(),
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         ...common(data),
         action: paths.reviews.closureApproval(data.episode.id),
         pending,
@@ -367,7 +362,7 @@ export function registerReviewRoutes(app: FastifyInstance, services: Services) {
     return reply.render('reviews/views/review.njk', {
       title: `Review of ${formatDate(data.review.heldOn)}: ${data.summary.reference}`,
       backLink: paths.reviews.list(id),
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       ...common(data),
       heading: `Review of ${formatDate(data.review.heldOn)}`,
       rows: reviewSummaryRows(data.review, data.meeting),

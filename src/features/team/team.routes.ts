@@ -21,6 +21,7 @@ import {
   sizeWarning,
   whoIsWhoCards,
 } from './team.view-models.ts'
+import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
 type EpisodeParams = { Params: { episodeId: string } }
 type Values = Record<string, string>
@@ -35,16 +36,6 @@ const NOTICES: Record<string, string> = {
   acknowledged: 'You are now the lead professional.',
   declined: 'You have declined the handover. The lead professional has not changed.',
   cancelled: 'The handover has been cancelled. The lead professional has not changed.',
-}
-
-function noticeFrom(request: FastifyRequest) {
-  const code = (request.query as Record<string, unknown> | undefined)?.done
-  const text = typeof code === 'string' ? NOTICES[code] : undefined
-  return text ? { success: true, text } : undefined
-}
-
-function withDone(path: string, code: string) {
-  return `${path}?done=${code}`
 }
 
 /** A rule broken or a stale version: shown on the form; anything else propagates. */
@@ -83,7 +74,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
     const pendingForYou = page.handovers.filter(handover => handover.status === 'pending' && handover.toUserId === page.actorUserId)
     return reply.render('team/views/team.njk', {
       title: 'The team around the family',
-      notice: noticeFrom(request),
+      notice: noticeFrom(request, NOTICES),
       episodeNav: episodeNav(page.summary, 'team'),
       closed,
       sizeWarning: sizeWarning(page),
@@ -148,7 +139,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'practitioner')
       return renderAddPractitioner(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), 'added'), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), 'added'), 303)
   })
 
   type MemberParams = { Params: { episodeId: string; userId: string } }
@@ -190,7 +181,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
     }
     // Someone who recorded their own leaving can no longer open the team page.
     const self = request.actor?.kind === 'practitioner' && request.actor.userId === request.params.userId
-    return reply.redirect(self ? paths.episodes.list() : withDone(paths.team.show(request.params.episodeId), 'left'), 303)
+    return reply.redirect(self ? paths.episodes.list() : withNotice(paths.team.show(request.params.episodeId), 'left'), 303)
   })
 
   // ---- family members and supporters ---------------------------------------------------------------------------
@@ -227,7 +218,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'name')
       return renderAddFamily(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), 'family-added'), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), 'family-added'), 303)
   })
 
   type FamilyParams = { Params: { episodeId: string; familyMemberId: string } }
@@ -266,7 +257,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'reason')
       return renderFamilyLeaves(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), 'family-left'), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), 'family-left'), 303)
   })
 
   // ---- lead professionals --------------------------------------------------------------------------------------
@@ -324,7 +315,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'userId')
       return renderAppoint(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), 'appointed'), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), 'appointed'), 303)
   })
 
   type LeadParams = { Params: { episodeId: string; leadId: string } }
@@ -371,7 +362,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'toUserId')
       return renderHandOver(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), 'handover-requested'), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), 'handover-requested'), 303)
   })
 
   type HandoverParams = { Params: { episodeId: string; handoverId: string } }
@@ -382,7 +373,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       'team/views/handover.njk',
       {
         title: `Handover of the lead professional role to ${handover.toName}`,
-        notice: noticeFrom(request),
+        notice: noticeFrom(request, NOTICES),
         backLink: paths.team.show(summary.id),
         episodeNav: episodeNav(summary, 'team'),
         action: paths.team.handover(summary.id, handover.id),
@@ -412,7 +403,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services) {
       const failure = failurePage(result.failure, 'decision')
       return renderHandover(request, reply, values, failure.formErrors, failure.status)
     }
-    return reply.redirect(withDone(paths.team.show(request.params.episodeId), result.ok.status), 303)
+    return reply.redirect(withNotice(paths.team.show(request.params.episodeId), result.ok.status), 303)
   })
 
   // ---- who is who ----------------------------------------------------------------------------------------------
