@@ -83,18 +83,7 @@ for (const kind of databaseKinds()) {
     })
     after(() => t.close())
 
-    async function send(browser: Browser, method: string, url: string) {
-      if (method === 'GET') return browser.get(url)
-      if (url.startsWith('/api/')) {
-        return t.app.inject({
-          method: method as 'POST',
-          url,
-          headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': browser.csrfToken, 'content-type': 'application/json' },
-          payload: JSON.stringify({ name: 'Taken over' }),
-        })
-      }
-      return browser.post(url, { ...FIELDS, agencyIds: [a.agencyId] })
-    }
+    const send = (browser: Browser, method: string, url: string) => browser.send(method, url, { ...FIELDS, agencyIds: [a.agencyId] }, { name: 'Taken over' })
 
     async function familyDenials(accountId: string): Promise<number> {
       const result = await sql<{ count: number }>`select count(*)::int as count from audit_events where outcome = 'denied' and actor_family_account_id = ${accountId}`.execute(t.database.db)

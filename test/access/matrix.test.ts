@@ -249,19 +249,6 @@ for (const kind of databaseKinds()) {
       return result.rows[0]?.count ?? 0
     }
 
-    async function send(browser: Browser, method: string, url: string) {
-      if (method === 'GET') return browser.get(url)
-      if (url.startsWith('/api/')) {
-        return t.app.inject({
-          method: method as 'POST',
-          url,
-          headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': browser.csrfToken, 'content-type': 'application/json' },
-          payload: '{}',
-        })
-      }
-      return browser.post(url, {})
-    }
-
     it('allows and refuses every case as the access rules say, and audits every refusal', async () => {
       type Case = { method: string; route: string; pov: PointOfView; which: Which; expect: Expected }
       const cases: Case[] = []
@@ -289,7 +276,7 @@ for (const kind of databaseKinds()) {
         const url = fill(c.route, c.which)
         if (c.method !== 'GET' && snapshots.size === 0) snapshots.set('own', await snapshotAuthority(t, world.authorityId))
         const deniedBefore = c.expect === 'deny' ? await deniedCount() : 0
-        const response = await send(browser, c.method, url)
+        const response = await browser.send(c.method, url)
         counts[c.expect]++
         const where = `${c.pov} ${c.method} ${c.route} (${c.which}) expected ${c.expect}, got ${response.statusCode} ${response.headers.location ?? ''}`
         const location = String(response.headers.location ?? '')
