@@ -4,6 +4,7 @@ import type { ChecklistAnswerRecord, ChecklistOutcome, ConsentsTable, EpisodeSta
 import type { RecordRelationship } from '../../policy/policy.ts'
 import type { TemplateContent } from '../assessments/template-content.ts'
 import { episodeCoordination } from '../panels/coordination.repository.ts'
+import { agencyNotAgreed, agencyWithdrawn, sharedWithoutAgreement } from './sharing.repository.ts'
 
 // All Kysely code of episodes of early help. Every query names the authority it works in.
 
@@ -24,30 +25,10 @@ export async function findEpisodeRelationship(
     .selectFrom('episodeMembers as m')
     .select(eb => [
       'm.role',
-      eb
-        .exists(
-          eb
-            .selectFrom('consentAgencyWithdrawals as w')
-            .select('w.id')
-            .whereRef('w.authorityId', '=', 'm.authorityId')
-            .whereRef('w.episodeId', '=', 'm.episodeId')
-            .whereRef('w.agencyId', '=', 'm.agencyId')
-            .where('w.endedAt', 'is', null),
-        )
-        .as('withdrawn'),
+      agencyWithdrawn.as('withdrawn'),
       // Break-glass (src/features/break-glass): sharing recorded without the family's agreement overrides a
       // withdrawal for that agency; the lead professional may record it.
-      eb
-        .exists(
-          eb
-            .selectFrom('sharingWithoutAgreement as s')
-            .select('s.id')
-            .whereRef('s.authorityId', '=', 'm.authorityId')
-            .whereRef('s.episodeId', '=', 'm.episodeId')
-            .whereRef('s.agencyId', '=', 'm.agencyId')
-            .where('s.endedAt', 'is', null),
-        )
-        .as('shared'),
+      sharedWithoutAgreement.as('shared'),
       eb
         .exists(
           eb
@@ -59,16 +40,7 @@ export async function findEpisodeRelationship(
             .where('l.endedAt', 'is', null),
         )
         .as('lead'),
-      // An agency whose lawful basis for early help sharing is the family's consent (recorded by administrators) needs
-      // a current agreement that names it, or its kind of agency; other bases do not (2024 information-sharing advice).
-      sql<boolean>`exists (
-        select 1 from agency_lawful_bases b
-         where b.authority_id = m.authority_id and b.agency_id = m.agency_id and b.lawful_basis = 'consent')
-        and not exists (
-        select 1 from consents c
-         where c.authority_id = m.authority_id and c.episode_id = m.episode_id and c.decision = 'given' and c.withdrawn_on is null
-           and (c.share_agency_ids ? m.agency_id::text
-                or c.share_agency_kinds ? (select a.kind from agencies a where a.authority_id = m.authority_id and a.id = m.agency_id)))`.as('notAgreed'),
+      agencyNotAgreed.as('notAgreed'),
     ])
     .where('m.authorityId', '=', authorityId)
     .where('m.episodeId', '=', episodeId)

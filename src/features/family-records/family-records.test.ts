@@ -194,6 +194,8 @@ for (const kind of databaseKinds()) {
         assert.equal((await visitorBrowser.get(url)).statusCode, 403, `health visitor ${url}`)
         assert.equal((await teacherBrowser.get(url)).statusCode, 200, `teacher ${url}`)
       }
+      // The child's own record too: a membership counts for a person only while the agreement covers the agency.
+      assert.equal((await visitorBrowser.get(`/people/${world.episodeChildId}`)).statusCode, 403, 'health visitor: the child\'s record')
       const refusal = await t.database.db.selectFrom('auditEvents').select(['details']).where('actorUserId', '=', healthVisitor.id).where('outcome', '=', 'denied').execute()
       assert.ok(refusal.some(event => (event.details as Record<string, unknown>).reason === 'the family withdrew consent to share with your agency'))
 

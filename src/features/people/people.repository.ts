@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { PersonsTable, RelationshipKind } from '../../db/schema.ts'
 import type { PersonDetailsInput } from './people.schemas.ts'
 import { householdCoordination, personCoordination } from '../panels/coordination.repository.ts'
+import { membershipCounts } from '../episodes/sharing.repository.ts'
 
 // All Kysely code for people, households, relationships and merges. Every query names the authority it works in, so
 // an id of another authority is simply not found.
@@ -131,22 +132,7 @@ async function personBreakGlass(db: Db, authorityId: string, personId: string, u
  * A membership counts only while the family has not withdrawn consent to share with the member's agency, and, for an
  * agency whose lawful basis is consent, while a current agreement names it (sharing without agreement overrides both).
  */
-const notWithdrawn = sql`not exists (
-  select 1 from consent_agency_withdrawals w
-   where w.authority_id = m.authority_id and w.episode_id = m.episode_id and w.agency_id = m.agency_id and w.ended_at is null
-     and not exists (
-       select 1 from sharing_without_agreement s
-        where s.authority_id = w.authority_id and s.episode_id = w.episode_id and s.agency_id = w.agency_id and s.ended_at is null))
-  and not (
-    exists (select 1 from agency_lawful_bases b where b.authority_id = m.authority_id and b.agency_id = m.agency_id and b.lawful_basis = 'consent')
-    and not exists (
-      select 1 from consents c
-       where c.authority_id = m.authority_id and c.episode_id = m.episode_id and c.decision = 'given' and c.withdrawn_on is null
-         and (c.share_agency_ids ? m.agency_id::text
-              or c.share_agency_kinds ? (select a.kind from agencies a where a.authority_id = m.authority_id and a.id = m.agency_id)))
-    and not exists (
-      select 1 from sharing_without_agreement s
-       where s.authority_id = m.authority_id and s.episode_id = m.episode_id and s.agency_id = m.agency_id and s.ended_at is null))`
+const notWithdrawn = membershipCounts
 
 // ---- the duplicate search --------------------------------------------------------------------------------------
 
