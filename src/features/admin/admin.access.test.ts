@@ -292,9 +292,9 @@ for (const kind of databaseKinds()) {
             route.url === '/admin' ||
             (route.url.startsWith('/admin/') &&
               // Other features' administration pages have their own access tests (outbox, assessment templates,
-              // safeguarding contacts, retention periods, agencies' lawful bases); test/access/matrix.test.ts covers
-              // every route of the app.
-              !['/admin/outbox', '/admin/assessment-templates', '/admin/safeguarding-contacts', '/admin/retention'].some(prefix => route.url.startsWith(prefix)) &&
+              // safeguarding contacts, retention periods, agencies' lawful bases, panels: src/features/panels/panels.test.ts);
+              // test/access/matrix.test.ts covers every route of the app.
+              !['/admin/outbox', '/admin/assessment-templates', '/admin/safeguarding-contacts', '/admin/retention', '/admin/panels'].some(prefix => route.url.startsWith(prefix)) &&
               !route.url.endsWith('/lawful-basis')),
         )
         .map(route => `${route.method} ${route.url}`)
