@@ -280,6 +280,8 @@ export const paths = {
     mine: () => '/panels',
     episode: (episodeId: string) => `/episodes/${episodeId}/panels`,
     endListing: (episodeId: string, listingId: string) => `/episodes/${episodeId}/panels/${listingId}/end`,
+    /** The episode's locality (whose coordinators see it). */
+    locality: (episodeId: string) => `/episodes/${episodeId}/locality`,
     admin: () => '/admin/panels',
     newPanel: () => '/admin/panels/new',
     panel: (panelId: string) => `/admin/panels/${panelId}`,

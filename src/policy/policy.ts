@@ -38,6 +38,13 @@ export const ACTIONS = {
   'episode.list-own': { roles: 'any', personalData: true, description: 'List the episodes you work on' },
   'episode.view': { roles: 'any', personalData: true, record: 'team', contributors: true, description: 'See an episode' },
   'episode.update': { roles: 'any', personalData: true, record: 'team', description: 'Record the checklist, consent and outcome of an episode' },
+  'episode.locality': {
+    roles: 'any',
+    personalData: true,
+    record: 'team',
+    lead: true,
+    description: 'Lead professional or coordinator: move an episode to the locality the family lives in now (its coordinators change)',
+  },
   'episode.refer-safeguarding': {
     roles: 'any',
     personalData: true,

@@ -66,7 +66,7 @@ const RULES: Array<[RegExp, Kind]> = [
   [/^\/(api\/v1\/)?episodes\/:episodeId\/assessment\/approval$/, 'record-manager'],
   [/^\/episodes\/:episodeId\/close\/approval$/, 'record-manager'],
   [/^\/episodes\/:episodeId\/break-glass$/, 'break-glass'],
-  [/^\/episodes\/:episodeId\/(family-access|sharing-without-agreement|panels)(\/|$)/, 'record-lead'],
+  [/^\/episodes\/:episodeId\/(family-access|sharing-without-agreement|panels|locality)(\/|$)/, 'record-lead'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'record'],
   [/^\/(api\/v1\/)?people(\/new)?$/, 'signed-in'],
   [/^\/households\/new$/, 'signed-in'],

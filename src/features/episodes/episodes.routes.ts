@@ -48,6 +48,7 @@ const NOTICES: Record<string, string> = {
   refused: 'The refusal has been recorded. The episode has ended with the outcome “consent refused”.',
   withdrawn: 'The withdrawal has been recorded and takes effect now.',
   contacts: 'The safeguarding contacts have been saved.',
+  moved: 'The episode has moved to the new locality. Its coordinators can now see it; those of the old locality no longer can.',
 }
 
 /** A rule broken or a stale version: shown on the form; anything else propagates. */
@@ -182,6 +183,13 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
         { key: { text: 'Status' }, value: { text: statusTag(episode.status, episode.outcome).text } },
         { key: { text: 'Started' }, value: { text: `${formatDate(episode.startedAt)} by ${episode.startedByName ?? 'unknown'}${episode.agencyName ? `, ${episode.agencyName}` : ''}` } },
         { key: { text: 'Assessment form' }, value: { text: detail.template ? `${detail.template.name}, version ${detail.template.versionNumber}` : 'No template installed yet: ask your administrator' } },
+        {
+          key: { text: 'Locality' },
+          value: { text: detail.locality.name ?? 'None: only coordinators of the whole authority see it' },
+          ...(detail.locality.mayChange && episode.status !== 'closed'
+            ? { actions: { items: [{ href: paths.panels.locality(episode.id), text: 'Change', visuallyHiddenText: 'the locality' }] } }
+            : {}),
+        },
         ...(detail.panels.listedAt.length > 0 ? [{ key: { text: 'Listed at' }, value: { text: detail.panels.listedAt.join(', ') } }] : []),
       ],
       previousEpisode: detail.previousEpisode

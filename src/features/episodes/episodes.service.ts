@@ -12,7 +12,7 @@ import { DEFAULT_CHECKLIST } from './default-checklist.ts'
 import * as repository from './episodes.repository.ts'
 import { householdRelationship } from '../people/people.repository.ts'
 import type { ChecklistInput, ConsentInput, ContactsInput, ReferralInput, ReferralOutcomeInput, StartInput, WithdrawalInput } from './episodes.schemas.ts'
-import { currentPanelNames } from '../panels/panels.service.ts'
+import { currentPanelNames, episodeLocalityName } from '../panels/panels.service.ts'
 
 export type {
   CandidatePerson,
@@ -271,7 +271,11 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
    * The episode page. The safeguarding path reads it as 'episode.refer-safeguarding', so a practitioner whose agency
    * the family stopped sharing with can still reach the referral form (withdrawn consent never blocks a referral).
    */
-  async function view(context: RequestContext, episodeId: string, purpose?: 'safeguarding'): Promise<EpisodeDetail & { panels: { listedAt: string[]; mayList: boolean } }> {
+  async function view(
+    context: RequestContext,
+    episodeId: string,
+    purpose?: 'safeguarding',
+  ): Promise<EpisodeDetail & { panels: { listedAt: string[]; mayList: boolean }; locality: { name: string | null; mayChange: boolean } }> {
     return withEpisode(context, purpose === 'safeguarding' ? 'episode.refer-safeguarding' : 'episode.view', episodeId, async (trx, episode, note, actor) => {
       if (purpose) note.details = { purpose }
       // Panels (src/features/panels): where the episode is listed now, and whether this reader may list it.
@@ -280,7 +284,12 @@ export function createEpisodeService(deps: { db: Kysely<Database>; clock: Clock;
         listedAt: await currentPanelNames(trx, actor.authorityId, episodeId),
         mayList: access.decide(actor, 'panel.list-episode', { authorityId: actor.authorityId, relationship }).allowed,
       }
-      return { ...(await loadDetail(trx, actor, episode)), panels }
+      // The locality decides which coordinators see the episode; the lead professional or a coordinator may move it.
+      const locality = {
+        name: await episodeLocalityName(trx, actor.authorityId, episodeId),
+        mayChange: access.decide(actor, 'episode.locality', { authorityId: actor.authorityId, relationship }).allowed,
+      }
+      return { ...(await loadDetail(trx, actor, episode)), panels, locality }
     })
   }
 

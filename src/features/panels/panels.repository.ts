@@ -172,6 +172,29 @@ export async function findEpisodeHeader(db: Db, authorityId: string, episodeId: 
   return db.selectFrom('episodes').select(['id', 'reference', 'status']).where('authorityId', '=', authorityId).where('id', '=', episodeId).executeTakeFirst()
 }
 
+/** The episode's locality and version, for moving it to another locality. */
+export async function findEpisodeLocality(db: Db, authorityId: string, episodeId: string): Promise<{ localityId: string | null; localityName: string | null; version: number } | undefined> {
+  return db
+    .selectFrom('episodes as e')
+    .leftJoin('localities as l', join => join.onRef('l.authorityId', '=', 'e.authorityId').onRef('l.id', '=', 'e.localityId'))
+    .select(['e.localityId', 'l.name as localityName', 'e.version'])
+    .where('e.authorityId', '=', authorityId)
+    .where('e.id', '=', episodeId)
+    .executeTakeFirst()
+}
+
+/** Moves the episode to a locality if it is still at `version` (which it bumps); false when someone else changed it. */
+export async function setEpisodeLocality(db: Db, authorityId: string, episodeId: string, localityId: string, version: number): Promise<boolean> {
+  const result = await db
+    .updateTable('episodes')
+    .set(eb => ({ localityId, version: eb('version', '+', 1) }))
+    .where('authorityId', '=', authorityId)
+    .where('id', '=', episodeId)
+    .where('version', '=', version)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 /** Locks the episode's row so two listings of it at the same panel cannot both pass the "already listed" check. */
 export async function lockEpisode(db: Db, authorityId: string, episodeId: string): Promise<void> {
   await sql`select id from episodes where authority_id = ${authorityId} and id = ${episodeId} for update`.execute(db)

@@ -5,7 +5,7 @@ import { singleError, submittedText, toFormErrors, type FormErrors } from '../..
 import { requireSignedIn } from '../../plugins/session.ts'
 import { formatDateTime } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
-import { addMemberForm, buttonForm, editPanelForm, listEpisodeForm, newPanelForm } from './panels.schemas.ts'
+import { addMemberForm, buttonForm, editPanelForm, episodeLocalityForm, listEpisodeForm, newPanelForm } from './panels.schemas.ts'
 import { StalePanelError, type ListingRow, type PanelRow } from './panels.service.ts'
 import { noticeFrom, withNotice } from '../../lib/notices.ts'
 
@@ -240,6 +240,41 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
     const result = await attempt(() => service.endListing(request.context(), request.params.episodeId, request.params.listingId))
     if ('failure' in result) return renderEpisode(request, reply, {}, { formErrors: failureErrors(result.failure, 'panelId'), status: 400 })
     return reply.redirect(withNotice(paths.panels.episode(request.params.episodeId), 'ended'), 303)
+  })
+
+  // ---- the episode's locality ------------------------------------------------------------------------------------------
+
+  async function renderLocality(request: FastifyRequest<{ Params: { episodeId: string } }>, reply: FastifyReply, values: Values | null, page: Page = {}) {
+    const { episodeId } = request.params
+    const data = await service.localityPage(request.context(), episodeId)
+    const chosen = values ? values.localityId : data.locality.localityId
+    return reply.render(
+      'panels/views/episode-locality.njk',
+      {
+        title: 'Which locality does the family live in?',
+        backLink: paths.episodes.show(episodeId),
+        episode: data.episode,
+        closed: data.episode.status === 'closed',
+        current: data.locality.localityName,
+        action: paths.panels.locality(episodeId),
+        version: values?.version ?? String(data.locality.version),
+        localityItems: data.localities.map(locality => ({ value: locality.id, text: locality.name, checked: locality.id === chosen })),
+        ...page.formErrors,
+      },
+      page.status ?? (page.formErrors ? 400 : 200),
+    )
+  }
+
+  app.get<{ Params: { episodeId: string } }>(paths.panels.locality(':episodeId'), episodePages, async (request, reply) => renderLocality(request, reply, null))
+
+  app.post<{ Params: { episodeId: string } }>(paths.panels.locality(':episodeId'), episodePages, async (request, reply) => {
+    const values = submittedText(request.body)
+    const parsed = episodeLocalityForm.safeParse(request.body)
+    if (!parsed.success) return renderLocality(request, reply, values, { formErrors: toFormErrors(parsed.error) })
+    const result = await attempt(() => service.moveEpisode(request.context(), request.params.episodeId, parsed.data))
+    if ('failure' in result) return renderLocality(request, reply, values, { formErrors: failureErrors(result.failure, 'localityId'), status: 400 })
+    // A coordinator of the old locality no longer sees the episode: they go back to their dashboard.
+    return reply.redirect(result.ok.stillVisible ? withNotice(paths.episodes.show(request.params.episodeId), 'moved') : paths.myWork.dashboard(), 303)
   })
 
   // ---- panel members -------------------------------------------------------------------------------------------------

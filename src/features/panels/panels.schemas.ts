@@ -43,3 +43,13 @@ export const listEpisodeForm = z.strictObject({
 export type ListEpisodeInput = z.infer<typeof listEpisodeForm>
 
 export const buttonForm = z.strictObject({ ...csrfField })
+
+/** Moving an episode to another locality (its coordinators change): a locality of the authority, and the version seen. */
+export const episodeLocalityForm = z.strictObject({
+  ...csrfField,
+  localityId: z.string({ error: 'Choose the locality the family lives in now' }).refine(value => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value), {
+    message: 'Choose the locality the family lives in now',
+  }),
+  version,
+})
+export type EpisodeLocalityInput = z.infer<typeof episodeLocalityForm>

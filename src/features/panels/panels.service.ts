@@ -12,7 +12,7 @@ import { paths } from '../../paths.ts'
 import { findEpisodeRelationship } from '../episodes/episodes.repository.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import * as repository from './panels.repository.ts'
-import type { EditPanelInput, ListEpisodeInput, NewPanelInput } from './panels.schemas.ts'
+import type { EditPanelInput, EpisodeLocalityInput, ListEpisodeInput, NewPanelInput } from './panels.schemas.ts'
 
 export type { ListingRow, MemberRow, PanelRow } from './panels.repository.ts'
 
@@ -41,6 +41,11 @@ function practitionerOf(context: RequestContext): PractitionerActor {
 /** For the episode page (read in its own audited transaction): the panels the episode is listed at now. */
 export function currentPanelNames(db: Db, authorityId: string, episodeId: string): Promise<string[]> {
   return repository.currentPanelNames(db, authorityId, episodeId)
+}
+
+/** For the episode page (read in its own audited transaction): the episode's locality, if it has one. */
+export async function episodeLocalityName(db: Db, authorityId: string, episodeId: string): Promise<string | null> {
+  return (await repository.findEpisodeLocality(db, authorityId, episodeId))?.localityName ?? null
 }
 
 export function createPanelService(deps: { db: Kysely<Database>; config: Config; clock: Clock; access: Access }) {
@@ -239,6 +244,51 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
     })
   }
 
+  // ---- the episode's locality ------------------------------------------------------------------------------------
+
+  /** The episode's locality and the authority's localities, for the lead professional or a coordinator of its area. */
+  async function localityPage(context: RequestContext, episodeId: string) {
+    const actor = practitionerOf(context)
+    return access.transaction(context, async trx => {
+      const episode = await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      await access.assertWithin(trx, context, { action: 'episode.locality', resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId }, { details: { page: 'locality' } })
+      const locality = await repository.findEpisodeLocality(trx, actor.authorityId, episodeId)
+      if (!locality) throw new NotFoundError(NOT_FOUND)
+      return { episode, locality, localities: await repository.listLocalities(trx, actor.authorityId) }
+    })
+  }
+
+  /**
+   * Moves the episode to another locality (the family moved): the coordinators of the new locality see it, those of the
+   * old one no longer do. Says whether the mover can still see the episode (a coordinator of the old locality cannot).
+   */
+  async function moveEpisode(context: RequestContext, episodeId: string, input: EpisodeLocalityInput): Promise<{ stillVisible: boolean }> {
+    const actor = practitionerOf(context)
+    const localityId = input.localityId.toLowerCase()
+    return access.transaction(context, async trx => {
+      const episode = await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      const before = await repository.findEpisodeLocality(trx, actor.authorityId, episodeId)
+      if (!before) throw new NotFoundError(NOT_FOUND)
+      await access.assertWithin(
+        trx,
+        context,
+        { action: 'episode.locality', resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId },
+        { details: { change: 'locality', from: before.localityId, to: localityId } },
+      )
+      if (episode.status === 'closed') throw new DomainRuleError('This episode has ended: its locality cannot change', 'localityId')
+      const localities = await repository.listLocalities(trx, actor.authorityId)
+      if (!localities.some(locality => locality.id === localityId)) throw new DomainRuleError('Choose the locality the family lives in now', 'localityId')
+      if (before.localityId === localityId) throw new DomainRuleError('The episode is already in this locality: choose another, or go back', 'localityId')
+      if (!(await repository.setEpisodeLocality(trx, actor.authorityId, episodeId, localityId, input.version))) {
+        throw new DomainRuleError('Someone else changed this episode after you opened this page. Check the locality and save again', 'localityId')
+      }
+      const after = await relationshipOf(trx, actor, episodeId)
+      return { stillVisible: access.decide(actor, 'episode.view', { authorityId: actor.authorityId, relationship: after }).allowed }
+    })
+  }
+
   // ---- panel members ---------------------------------------------------------------------------------------------
 
   /** The active panels the signed-in member sits on, each with what is listed at it now. */
@@ -252,7 +302,7 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
     })
   }
 
-  return { ensureAllowed, listPanels, newPanelChoices, createPanel, panelPage, updatePanel, addMember, removeMember, episodePage, listEpisode, endListing, myPanels }
+  return { ensureAllowed, listPanels, newPanelChoices, createPanel, panelPage, updatePanel, addMember, removeMember, episodePage, listEpisode, endListing, localityPage, moveEpisode, myPanels }
 }
 
 export type PanelService = ReturnType<typeof createPanelService>

@@ -282,5 +282,70 @@ for (const kind of databaseKinds()) {
       assert.equal((await admin.post(paths.admin.editUser(coordinator.id), { roles: 'practitioner', agencyIds: world.agencyId, coordinatorLocalityIds: world.localityId, version: version2 })).statusCode, 303)
       assert.equal((await rows()).length, 0)
     })
+
+    it('the lead moves an episode to the locality the family lives in now: its coordinators change at once (audited)', async () => {
+      const db = t.database.db
+      const moving = await episode('Movingchild', world.localityId, lead)
+      const coordinatorOf = async (localityId: string, name: string) => {
+        const user = await buildUser(t, world.authorityId, { roles: ['coordinator'], agencyIds: [world.agencyId], name })
+        await db.insertInto('coordinatorLocalities').values({ authorityId: world.authorityId, userId: user.id, localityId }).execute()
+        return { user, browser: await signIn(t, user) }
+      }
+      const north = await coordinatorOf(world.localityId, 'Nia North')
+      const south = await coordinatorOf(localityB, 'Sol South')
+      assert.equal((await north.browser.get(paths.episodes.show(moving.id))).statusCode, 200)
+      assert.equal((await south.browser.get(paths.episodes.show(moving.id))).statusCode, 403)
+
+      // The episode page shows the locality, with "Change" for the lead; not for a team member who is not the lead.
+      const page = load((await leadBrowser.get(paths.episodes.show(moving.id))).body)
+      const row = page('.govuk-summary-list__row').filter((_i, element) => page(element).find('dt').text().trim() === 'Locality')
+      assert.match(row.text(), /Panelby Riverside/)
+      assert.equal(row.find(`a[href="${paths.panels.locality(moving.id)}"]`).length, 1)
+      assert.equal((await teamMateBrowser.get(paths.panels.locality(episodes.listed.id))).statusCode, 403)
+      assert.equal((await memberBrowser.get(paths.panels.locality(moving.id))).statusCode, 403)
+
+      const form = load((await leadBrowser.get(paths.panels.locality(moving.id))).body)
+      assert.equal(form('input[name="localityId"]:checked').val(), world.localityId)
+      const version = String(form('input[name="version"]').val())
+      const locality = () => db.selectFrom('episodes').select(['localityId', 'version']).where('id', '=', moving.id).executeTakeFirstOrThrow()
+      const before = await locality()
+
+      // Bad input: nothing chosen, a locality of no one, the same locality, a stale version: 400, nothing changes.
+      for (const [fields, message] of [
+        [{ version }, 'Choose the locality the family lives in now'],
+        [{ localityId: uuidv7(), version }, 'Choose the locality the family lives in now'],
+        [{ localityId: world.localityId, version }, 'The episode is already in this locality: choose another, or go back'],
+        [{ localityId: localityB, version: String(Number(version) + 5) }, 'Someone else changed this episode after you opened this page. Check the locality and save again'],
+      ] as const) {
+        const refused = await leadBrowser.post(paths.panels.locality(moving.id), fields)
+        assert.equal(refused.statusCode, 400, JSON.stringify(fields))
+        assert.deepEqual(errorSummary(refused.body), [message])
+      }
+      assert.deepEqual(await locality(), before)
+
+      const moved = await leadBrowser.post(paths.panels.locality(moving.id), { localityId: localityB, version })
+      assert.equal(moved.statusCode, 303)
+      assert.equal(moved.headers.location, `${paths.episodes.show(moving.id)}?done=moved`)
+      assert.equal((await locality()).localityId, localityB)
+      assert.equal((await north.browser.get(paths.episodes.show(moving.id))).statusCode, 403)
+      assert.equal((await south.browser.get(paths.episodes.show(moving.id))).statusCode, 200)
+      const events = await db.selectFrom('auditEvents').select('details').where('action', '=', 'episode.locality').where('recordId', '=', moving.id).where('outcome', '=', 'allowed').where('actorUserId', '=', lead.id).execute()
+      const changes = events.map(event => event.details as Record<string, unknown>).filter(details => details.change === 'locality')
+      assert.deepEqual(changes.map(details => [details.from, details.to]), [[world.localityId, localityB]], 'the move is audited once, with where from and to; the refused attempts left nothing')
+
+      // A coordinator of the new locality moves it back, and so loses it: they go back to their dashboard.
+      const again = String(load((await south.browser.get(paths.panels.locality(moving.id))).body)('input[name="version"]').val())
+      const back = await south.browser.post(paths.panels.locality(moving.id), { localityId: world.localityId, version: again })
+      assert.equal(back.statusCode, 303)
+      assert.equal(back.headers.location, paths.myWork.dashboard())
+      assert.equal((await south.browser.get(paths.episodes.show(moving.id))).statusCode, 403)
+
+      // A closed episode stays where it was.
+      const closedForm = await leadBrowser.get(paths.panels.locality(episodes.closed.id))
+      assert.match(closedForm.body, /This episode has ended: its locality cannot change/)
+      const closedVersion = String((await db.selectFrom('episodes').select('version').where('id', '=', episodes.closed.id).executeTakeFirstOrThrow()).version)
+      const refusedClosed = await leadBrowser.post(paths.panels.locality(episodes.closed.id), { localityId: localityB, version: closedVersion })
+      assert.equal(refusedClosed.statusCode, 400)
+    })
   })
 }
