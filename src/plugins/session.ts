@@ -194,6 +194,16 @@ function verifyLastUser(key: string, cookie: string | undefined): { authorityId:
 }
 
 /** Route guard: a fully signed-in practitioner. Keeps a form posted after the session ended, then asks to sign in. */
+/**
+ * Signed in first (else to sign-in), then the action's role (else 403, audited by the service's `ensureAllowed`) before
+ * anything the request sent is looked at: `const allowed = requireAction(auth, service.ensureAllowed)`, then
+ * `app.get(path, allowed('some.action'), handler)`.
+ */
+export function requireAction<A extends string>(auth: AuthService, ensureAllowed: (context: RequestContext, action: A) => Promise<void>) {
+  const signedIn = requireSignedIn(auth)
+  return (action: A) => ({ preHandler: [signedIn, async (request: FastifyRequest) => ensureAllowed(request.context(), action)] })
+}
+
 export function requireSignedIn(auth: AuthService) {
   return async function requireSignedInGuard(request: FastifyRequest, reply: FastifyReply) {
     if (request.actor.kind === 'practitioner') return

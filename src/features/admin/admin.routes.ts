@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
 import { singleError, toFormErrors, type FormErrors } from '../../lib/validation.ts'
-import type { Action } from '../../policy/policy.ts'
-import { requireSignedIn } from '../../plugins/session.ts'
+import { requireAction } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { agencyKindName } from '../agencies/agency-kinds.ts'
 import {
@@ -99,19 +98,8 @@ const NOTICES: Record<string, string> = {
 /** Administration: authority settings, localities, agencies and practitioner accounts. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services) {
   const { admin, auth } = services
-  const signedIn = requireSignedIn(auth)
 
-  /** Signed in first (else to sign-in), then the role (else 403, audited) before anything sent is looked at. */
-  function allowed(action: Action) {
-    return {
-      preHandler: [
-        signedIn,
-        async (request: FastifyRequest) => {
-          await admin.ensureAllowed(request.context(), action)
-        },
-      ],
-    }
-  }
+  const allowed = requireAction(auth, admin.ensureAllowed)
 
   // ---- landing -------------------------------------------------------------------------------------------------
 

@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
 import { singleError, toFormErrors, type FormErrors } from '../../lib/validation.ts'
-import type { Action } from '../../policy/policy.ts'
-import { requireSignedIn } from '../../plugins/session.ts'
+import { requireAction } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { editTemplateContent, initialEditValues } from './templates.editor.ts'
 import { copyTemplateForm } from './templates.schemas.ts'
@@ -29,19 +28,8 @@ const NOTICES: Record<string, string> = {
 /** Administration of assessment templates: read by anyone signed in, new versions and copies by administrators. */
 export function registerAssessmentTemplateRoutes(app: FastifyInstance, services: Services) {
   const { assessmentTemplates: templates, auth } = services
-  const signedIn = requireSignedIn(auth)
 
-  /** Signed in first (else to sign-in), then the role (else 403, audited) before anything sent is looked at. */
-  function allowed(action: Action) {
-    return {
-      preHandler: [
-        signedIn,
-        async (request: FastifyRequest) => {
-          await templates.ensureAllowed(request.context(), action)
-        },
-      ],
-    }
-  }
+  const allowed = requireAction(auth, templates.ensureAllowed)
 
   app.get(paths.assessmentTemplates.list(), allowed('assessment-template.list'), async (request, reply) => {
     const families = await templates.listFamilies(request.context())

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import { agencyWithdrawn } from '../episodes/sharing.repository.ts'
 
 // All Kysely code of break-glass, sharing without agreement and the agencies' lawful bases. Every query names the
 // authority it works in.
@@ -299,21 +300,7 @@ export async function listTeamAgencies(db: Db, authorityId: string, episodeId: s
   const rows = await db
     .selectFrom('episodeMembers as m')
     .innerJoin('agencies as a', join => join.onRef('a.authorityId', '=', 'm.authorityId').onRef('a.id', '=', 'm.agencyId'))
-    .select(eb => [
-      'a.id',
-      'a.name',
-      eb
-        .exists(
-          eb
-            .selectFrom('consentAgencyWithdrawals as w')
-            .select('w.id')
-            .whereRef('w.authorityId', '=', 'm.authorityId')
-            .whereRef('w.episodeId', '=', 'm.episodeId')
-            .whereRef('w.agencyId', '=', 'a.id')
-            .where('w.endedAt', 'is', null),
-        )
-        .as('withdrawn'),
-    ])
+    .select(['a.id', 'a.name', agencyWithdrawn.as('withdrawn')])
     .distinct()
     .where('m.authorityId', '=', authorityId)
     .where('m.episodeId', '=', episodeId)

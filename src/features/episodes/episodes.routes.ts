@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
 import { singleError, toFormErrors, type FormErrors } from '../../lib/validation.ts'
-import { requireSignedIn } from '../../plugins/session.ts'
+import { requireAction, requireSignedIn } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { formatDate } from '../../plugins/views.ts'
 import {
@@ -435,14 +435,7 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
 
   // ---- safeguarding contacts (administrators) ------------------------------------------------------------------
 
-  const adminOnly = {
-    preHandler: [
-      requireSignedIn(auth),
-      async (request: FastifyRequest) => {
-        await episodes.ensureAllowed(request.context(), 'authority.configure')
-      },
-    ],
-  }
+  const adminOnly = requireAction(auth, episodes.ensureAllowed)('authority.configure')
 
   async function renderContacts(request: FastifyRequest, reply: FastifyReply, values: Values | null, formErrors?: FormErrors, status?: number) {
     const saved = await episodes.contactsForEditing(request.context())

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { ConflictError, DomainRuleError } from '../../lib/errors.ts'
 import { singleError, submittedText, toFormErrors, type FormErrors } from '../../lib/validation.ts'
-import { requireSignedIn } from '../../plugins/session.ts'
+import { requireAction, requireSignedIn } from '../../plugins/session.ts'
 import { formatDateTime } from '../../plugins/views.ts'
 import { paths } from '../../paths.ts'
 import { addMemberForm, buttonForm, editPanelForm, episodeLocalityForm, listEpisodeForm, newPanelForm } from './panels.schemas.ts'
@@ -77,10 +77,7 @@ export function registerPanelRoutes(app: FastifyInstance, services: Services) {
   const service = services.panels
   const signedIn = requireSignedIn(services.auth)
 
-  /** Signed in first, then the role (else 403, audited) before anything sent is looked at. */
-  function allowed(action: 'panel.manage' | 'panel.view') {
-    return { preHandler: [signedIn, async (request: FastifyRequest) => service.ensureAllowed(request.context(), action)] }
-  }
+  const allowed = requireAction(services.auth, service.ensureAllowed)
   const episodePages = { preHandler: signedIn }
 
   // ---- administrators: the list ------------------------------------------------------------------------------------

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../composition.ts'
 import { ConflictError, DomainRuleError, NotFoundError } from '../../lib/errors.ts'
 import { singleError, submittedText, toFormErrors, type FormErrors } from '../../lib/validation.ts'
-import type { Action } from '../../policy/policy.ts'
-import { requireSignedIn } from '../../plugins/session.ts'
+import { requireAction } from '../../plugins/session.ts'
 import { paths } from '../../paths.ts'
 import { formatDate, formatDateTime } from '../../plugins/views.ts'
 import { approveForm, holdForm, refreshForm, releaseForm, rulesForm } from './retention.schemas.ts'
@@ -47,19 +46,8 @@ const NOTICES: Record<string, string> = {
  */
 export function registerRetentionRoutes(app: FastifyInstance, services: Services) {
   const { retention, auth } = services
-  const signedIn = requireSignedIn(auth)
 
-  /** Signed in first (else to sign-in), then the role (else 403, audited) before anything sent is looked at. */
-  function allowed(action: Action) {
-    return {
-      preHandler: [
-        signedIn,
-        async (request: FastifyRequest) => {
-          await retention.ensureAllowed(request.context(), action)
-        },
-      ],
-    }
-  }
+  const allowed = requireAction(auth, retention.ensureAllowed)
 
   // ---- the administrator's retention periods -------------------------------------------------------------------------
 
