@@ -94,12 +94,6 @@ const NOT_FOR_PANEL: RegExp[] = [
   /^\/episodes\/:episodeId\/(consent|consent-form|checklist|safeguarding|history|assessment\/contributors)$/,
   /^\/people\/:personId\/(history|identity-protection)$/,
 ]
-/**
- * Forms a panel member is shown because they show only what the panel member may read anyway (the record's current
- * values); saving is refused (the POST cases prove it). Known, and left: these pages read with the view action.
- */
-const PANEL_SEES_FORM: RegExp[] = [/^\/episodes\/:episodeId\/assessment\/outcome$/, /^\/people\/:personId\/edit$/, /^\/households\/:householdId\/relationships\/new$/]
-
 /** The id world.ts gives to records that do not exist in it (retention batches, legal holds, break-glass grants). */
 const PLACEHOLDER_ID = '0190a000-0000-7000-8000-000000000001'
 
@@ -147,7 +141,7 @@ export function expected(method: string, url: string, pov: PointOfView, which: W
     case 'record':
       if (!own) return 'deny'
       if (pov === 'practitioner on the team' || pov === 'coordinator') return 'allow'
-      if (pov === 'panel member' && method === 'GET' && (PANEL_SEES_FORM.some(pattern => pattern.test(url)) || !NOT_FOR_PANEL.some(pattern => pattern.test(url)))) return 'allow'
+      if (pov === 'panel member' && method === 'GET' && !NOT_FOR_PANEL.some(pattern => pattern.test(url))) return 'allow'
       return 'deny'
     case 'record-lead':
       return own && (pov === 'practitioner on the team' || pov === 'coordinator') ? 'allow' : 'deny'

@@ -92,7 +92,11 @@ export function registerAssessmentCompletionRoutes(app: FastifyInstance, service
     )
   }
 
-  app.get<EpisodeParams>('/episodes/:episodeId/assessment/outcome', signedIn, async (request, reply) => renderOutcome(request, reply, null))
+  app.get<EpisodeParams>('/episodes/:episodeId/assessment/outcome', signedIn, async (request, reply) => {
+    // The sign-off form is for those who record the assessment: a panel member reads the assessment, not this page.
+    await assessmentCompletion.ensureAllowed(request.context(), 'assessment.edit', request.params.episodeId)
+    return renderOutcome(request, reply, null)
+  })
 
   app.post<EpisodeParams>('/episodes/:episodeId/assessment/outcome', signedIn, async (request, reply) => {
     const { episodeId } = request.params

@@ -176,12 +176,14 @@ for (const kind of databaseKinds()) {
     it('a practitioner not on the episode is refused and audited; another authority’s or a malformed id is not found', async () => {
       const s = await buildScenario(t, authorityId, assessor, agencyA.id)
       const before = await audit('assessment.view', 'denied', outsider.id)
+      const beforeForm = await audit('assessment.edit', 'denied', outsider.id)
       for (const url of [`/episodes/${s.episodeId}/assessment/outcome`, `/episodes/${s.episodeId}/assessment/family-copy`, `/episodes/${s.episodeId}/assessment/family-copy.pdf`]) {
         const response = await browsers.outsider.get(url)
         assert.equal(response.statusCode, 403, url)
         assert.doesNotMatch(response.body, /Kira/)
       }
-      assert.equal(await audit('assessment.view', 'denied', outsider.id), before + 3)
+      assert.equal(await audit('assessment.view', 'denied', outsider.id), before + 2, 'the family copy and its PDF are reads')
+      assert.equal(await audit('assessment.edit', 'denied', outsider.id), beforeForm + 1, 'the sign-off form is for those who record the assessment')
       const post = await browsers.outsider.post(`/episodes/${s.episodeId}/assessment/family-copy/given`, {})
       assert.equal(post.statusCode, 403)
 

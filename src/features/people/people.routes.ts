@@ -203,7 +203,7 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
 
   app.get<Params<'personId'>>('/people/:personId/edit', signedIn, async (request, reply) =>
     orMerged(reply, async () => {
-      const { person } = await people.view(request.context(), request.params.personId)
+      const { person } = await people.view(request.context(), request.params.personId, { toChange: true })
       return renderEdit(reply, person, personValues(person))
     }),
   )
@@ -308,7 +308,7 @@ export function registerPeopleRoutes(app: FastifyInstance, services: Services) {
   })
 
   async function renderRelationshipForm(request: FastifyRequest<Params<'householdId'>>, reply: FastifyReply, values: FormValues, formErrors?: FormErrors, status = 200) {
-    const { household, members } = await people.viewHousehold(request.context(), request.params.householdId)
+    const { household, members } = await people.viewHousehold(request.context(), request.params.householdId, { toChange: true })
     return reply.render(
       'people/views/relationship-form.njk',
       {

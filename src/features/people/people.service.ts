@@ -111,6 +111,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
     authorityId: string,
     record: { type: string; id: string | null; relationship?: (trx: Transaction<Database>) => Promise<RecordRelationship> },
     work: (trx: Transaction<Database>, note: AuditNote) => Promise<T>,
+    options: { alsoNeeds?: Action } = {},
   ): Promise<T> {
     const relationshipOf = record.relationship
     if (!relationshipOf) {
@@ -120,6 +121,11 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
       const request = { action, resource: { authorityId, relationship: await relationshipOf(trx) }, recordType: record.type, recordId: record.id }
       const decision = access.decide(context.actor, action, request.resource)
       if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
+      // A form for a change is shown only to someone who may make the change (a panel member reads, and is not shown it).
+      if (options.alsoNeeds) {
+        const change = access.decide(context.actor, options.alsoNeeds, request.resource)
+        if (!change.allowed) throw new DeniedWithin({ ...request, action: options.alsoNeeds }, change.reason)
+      }
       const note: AuditNote = {}
       const result = await work(trx, note)
       await access.assertWithin(trx, context, request, note)
@@ -175,9 +181,11 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   }
 
   /** A person's record with their households, relationships, episodes and the merges into it. */
-  async function view(context: RequestContext, personId: string) {
+  /** A person's page; `toChange`: for the edit form, which also needs the right to change the person. */
+  async function view(context: RequestContext, personId: string, options: { toChange?: boolean } = {}) {
     const { authorityId, userId } = actorOf(context)
-    return runOn(context, 'person.view', authorityId, { type: 'person', id: personId, relationship: relationshipToPerson(authorityId, userId, personId) }, async trx => {
+    return runOn(context, 'person.view', authorityId, { type: 'person', id: personId, relationship: relationshipToPerson(authorityId, userId, personId) }, async (trx, note) => {
+      if (options.toChange) note.details = { page: 'edit form' }
       const person = await repository.findPerson(trx, authorityId, personId)
       if (!person) notFound()
       const households = await repository.listHouseholdsOf(trx, authorityId, personId)
@@ -188,7 +196,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
       // Identity protection: the "do not disclose to" markers shown beside the protected details.
       const protections = await activeProtectionsOf(trx, authorityId, personId)
       return { person, households, relationships, names, episodes, merges, protections }
-    })
+    }, options.toChange ? { alsoNeeds: 'person.update' } : {})
   }
 
   /** Follows merged_into_id to the record that is kept now (a chain of merges ends at one). */
@@ -245,9 +253,11 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
   }
 
   /** The family overview: the household, its people (current and past), their relationships and episodes. */
-  async function viewHousehold(context: RequestContext, householdId: string) {
+  /** A household's page; `toChange`: for a form that changes it, which also needs the right to change it. */
+  async function viewHousehold(context: RequestContext, householdId: string, options: { toChange?: boolean } = {}) {
     const { authorityId, userId } = actorOf(context)
-    return runOn(context, 'person.view', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async trx => {
+    return runOn(context, 'person.view', authorityId, { type: 'household', id: householdId, relationship: trx => householdAccess(trx, authorityId, userId, householdId) }, async (trx, note) => {
+      if (options.toChange) note.details = { page: 'relationship form' }
       const household = await repository.findHousehold(trx, authorityId, householdId)
       if (!household) notFound()
       const members = await repository.listHouseholdMembers(trx, authorityId, householdId)
@@ -257,7 +267,7 @@ export function createPeopleService(deps: { db: Kysely<Database>; clock: Clock; 
       )
       const episodes = await repository.listHouseholdEpisodes(trx, authorityId, householdId)
       return { household, members, relationships, episodes }
-    })
+    }, options.toChange ? { alsoNeeds: 'person.update' } : {})
   }
 
   /** Adds a person (found by the search, or just registered) to a household. */
