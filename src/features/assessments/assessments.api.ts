@@ -3,7 +3,9 @@ import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { NotFoundError } from '../../lib/errors.ts'
 import { apiAssessmentSchema, apiElementSchema, assessmentParams, elementBody, elementParams, startBody } from './assessments.schemas.ts'
-import { readyForSignOff, type AssessmentView, type ElementRecord } from './assessments.service.ts'
+import { elementRecordId, readyForSignOff, type AssessmentView, type ElementRecord } from './assessments.service.ts'
+import { apiDisputes, disputesByRecord } from '../records-history/dispute-api.ts'
+import type { DisputeRow } from '../records-history/record-history.repository.ts'
 import type { templateContentSchema } from './templates.schemas.ts'
 
 // /api/v1/episodes/{episodeId}/assessment: the same operations as the pages, through the same service. Registered in
@@ -15,7 +17,7 @@ function defineAssessmentEndpoint<P extends z.ZodType = z.ZodUndefined, Q extend
   return definition as unknown as ApiEndpoint
 }
 
-function elementView(element: ElementRecord): z.input<typeof apiElementSchema> {
+function elementView(element: ElementRecord, disputes: readonly DisputeRow[]): z.input<typeof apiElementSchema> {
   return {
     elementKey: element.elementKey,
     subject: element.subject,
@@ -30,12 +32,14 @@ function elementView(element: ElementRecord): z.input<typeof apiElementSchema> {
     updatedBy: element.updatedByName,
     updatedAt: element.updatedAt.toISOString(),
     version: element.version,
+    disputes: apiDisputes(disputes),
   }
 }
 
 function assessmentView(detail: AssessmentView): z.input<typeof apiAssessmentSchema> {
   const { assessment, template } = detail
   if (!assessment || !template) throw new NotFoundError('No assessment has been started for this episode.')
+  const disputes = disputesByRecord(detail.elementDisputes)
   return {
     id: assessment.id,
     episodeId: assessment.episodeId,
@@ -63,7 +67,7 @@ function assessmentView(detail: AssessmentView): z.input<typeof apiAssessmentSch
       agreedActions: assessment.agreedActions,
       reviewDate: assessment.reviewDate,
     },
-    elements: detail.elements.map(elementView),
+    elements: detail.elements.map(element => elementView(element, disputes.get(elementRecordId(element)) ?? [])),
     contributors: detail.contributors.map(contributor => ({
       userId: contributor.userId,
       name: contributor.name,
@@ -133,8 +137,8 @@ export const assessmentEndpoints: readonly ApiEndpoint[] = [
     authorize: ({ services, context, params }) => services.assessments.ensureAllowed(context, 'assessment.edit', params.episodeId),
     success: { status: 200, description: 'The element as saved.', schema: apiElementSchema },
     handle: async ({ services, context, params, body }) => {
-      const { saved } = await services.assessments.saveElement(context, params.episodeId, params.elementKey, params.subject, body)
-      return elementView(saved)
+      const { saved, disputes } = await services.assessments.saveElement(context, params.episodeId, params.elementKey, params.subject, body)
+      return elementView(saved, disputes)
     },
   }),
 ]

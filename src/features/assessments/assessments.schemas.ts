@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { csrfField, list, longText, uuid } from '../../lib/validation.ts'
 import { dateFromParts } from '../episodes/episodes.schemas.ts'
 import { templateContentSchema } from './templates.schemas.ts'
+import { apiDisputesSchema } from '../records-history/dispute-api.ts'
 
 // One schema per form and per API body of the common assessment; forms and the API become the service's inputs below.
 
@@ -312,6 +313,7 @@ export const apiElementSchema = z.object({
   updatedBy: z.string().nullable(),
   updatedAt: isoTime,
   version: z.number().int(),
+  disputes: apiDisputesSchema,
 })
 
 export const apiAssessmentSchema = z.object({

@@ -12,7 +12,7 @@ import { paths } from '../../paths.ts'
 import { findEpisodeRelationship, hasConsentToAssess } from '../episodes/episodes.service.ts'
 import { enqueueEmail } from '../outbox/emails.ts'
 import * as repository from './assessments.repository.ts'
-import { listDisputesFor } from '../records-history/record-history.repository.ts'
+import { listDisputesFor, type DisputeRow } from '../records-history/record-history.repository.ts'
 import type { ElementInput, InviteInput, StepInput } from './assessments.schemas.ts'
 import { elementsOf, type TemplateDomain, type TemplateElement } from './template-content.ts'
 import { findTemplateVersion, type TemplateVersion } from './templates.repository.ts'
@@ -151,10 +151,17 @@ export type AssessmentView = {
   /** The assessment's own template version; before it starts, the episode's. */
   template: TemplateVersion | null
   elements: repository.ElementRecord[]
+  /** The family's statements disagreeing with the elements recorded (record_disputes; one query), oldest first. */
+  elementDisputes: DisputeRow[]
   contributors: repository.ContributorRecord[]
   you: You
   /** The assessment exists, is not signed off, and consent allows recording. */
   editable: boolean
+}
+
+/** An element's id in record_disputes and record_history: `assessmentId:elementKey:subject`. */
+export function elementRecordId(element: { assessmentId: string; elementKey: string; subject: string }): string {
+  return `${element.assessmentId}:${element.elementKey}:${element.subject}`
 }
 
 export type ElementTarget = { domain: TemplateDomain; element: TemplateElement; subject: string; subjectName: string | null }
@@ -255,6 +262,7 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
     const templateVersionId = assessment?.templateVersionId ?? episode.templateVersionId
     const template = templateVersionId ? ((await findTemplateVersion(trx, authorityId, templateVersionId)) ?? null) : null
     const elements = assessment ? await repository.listElements(trx, authorityId, assessment.id) : []
+    const elementDisputes = assessment ? await listDisputesFor(trx, authorityId, episode.id, 'assessment_elements', elements.map(element => elementRecordId(element))) : []
     const contributors = assessment ? await repository.listContributors(trx, authorityId, assessment.id, episode.id) : []
     const membership = await repository.findMembership(trx, authorityId, episode.id, actor.userId)
     const mine = contributors.find(contributor => contributor.userId === actor.userId)
@@ -269,6 +277,7 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
       assessment: assessment ?? null,
       template,
       elements,
+      elementDisputes,
       contributors,
       you: {
         userId: actor.userId,
@@ -325,8 +334,9 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
       const saved = detail.elements.find(item => item.elementKey === target.element.key && item.subject === target.subject)
       const mayChange = detail.editable && (detail.you.elementKeys === null || detail.you.elementKeys.includes(target.element.key))
       loaded.note.details = { episodeId: detail.episode.id, elementKey: target.element.key, subject: target.subject }
-      // The family's statements disagreeing with this element (record_disputes), shown as "Disputed".
-      const disputes = await listDisputesFor(loaded.trx, loaded.actor.authorityId, detail.episode.id, 'assessment_elements', [`${detail.assessment.id}:${target.element.key}:${target.subject}`])
+      // The family's statements disagreeing with this element (record_disputes, read with the view), shown as "Disputed".
+      const recordId = elementRecordId({ assessmentId: detail.assessment.id, elementKey: target.element.key, subject: target.subject })
+      const disputes = detail.elementDisputes.filter(dispute => dispute.recordId === recordId)
       return { detail, target, saved, mayChange, disputes }
     })
   }
@@ -424,7 +434,13 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
    * Saves one element for one subject if it is still at the version the form read (0: not recorded yet). A stale save
    * changes nothing and raises StaleAssessmentEditError with what is saved now.
    */
-  async function saveElement(context: RequestContext, episodeId: string, elementKey: string, subject: string, input: ElementInput): Promise<{ saved: repository.ElementRecord; domainKey: string }> {
+  async function saveElement(
+    context: RequestContext,
+    episodeId: string,
+    elementKey: string,
+    subject: string,
+    input: ElementInput,
+  ): Promise<{ saved: repository.ElementRecord; domainKey: string; disputes: DisputeRow[] }> {
     return withAssessment(context, 'assessment.edit', episodeId, async loaded => {
       const { trx, actor, episode, note } = loaded
       if (!loaded.assessment) throw new NotFoundError('The assessment has not been started yet.')
@@ -445,7 +461,9 @@ export function createAssessmentService(deps: { db: Kysely<Database>; clock: Clo
       if (!saved || !current) throw new StaleAssessmentEditError('Someone else saved this element after you opened it', current)
       await repository.touchAssessment(trx, actor.authorityId, assessment.id, by.at)
       note.details = { episodeId: episode.id, elementKey: key.elementKey, subject: key.subject, version: current.version, notAssessed: fields.notAssessed }
-      return { saved: current, domainKey: target.domain.key }
+      // Saving never touches the family's statements about the element: they are returned with it (the API shows them).
+      const disputes = await listDisputesFor(trx, actor.authorityId, episode.id, 'assessment_elements', [elementRecordId(current)])
+      return { saved: current, domainKey: target.domain.key, disputes }
     })
   }
 

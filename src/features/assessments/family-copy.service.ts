@@ -12,6 +12,7 @@ import { renderFamilyCopyPdf } from './family-copy.pdf.ts'
 import { findTemplateVersion } from './templates.repository.ts'
 import { familyCopyDocument, type FamilyCopyDocument } from './family-copy.view-models.ts'
 import { redactFamilyCopy } from '../identity-protection/identity-protection.redaction.ts'
+import { listDisputesFor } from '../records-history/record-history.repository.ts'
 
 export type FamilyCopyService = ReturnType<typeof createFamilyCopyService>
 
@@ -37,6 +38,9 @@ export function createFamilyCopyService(deps: { db: Kysely<Database>; clock: Clo
         const agencyIds = [...new Set(consents.flatMap(consent => consent.shareAgencyIds))]
         const names = await repository.agencyNames(trx, authorityId, agencyIds)
         const kinds = [...new Set(consents.flatMap(consent => consent.shareAgencyKinds))]
+        const elements = await repository.listElements(trx, authorityId, assessment.id)
+        // The family's statements disagreeing with its elements, for the whole copy with one query.
+        const disputes = await listDisputesFor(trx, authorityId, episode.id, 'assessment_elements', elements.map(element => `${assessment.id}:${element.elementKey}:${element.subject}`))
         note.details = { copy }
         return {
           // Identity protection: details withheld from anyone in the family are withheld from the family's copy.
@@ -45,8 +49,9 @@ export function createFamilyCopyService(deps: { db: Kysely<Database>; clock: Clo
             assessment,
             content: template.content,
             family: await repository.listEpisodeFamily(trx, authorityId, episodeId),
-            elements: await repository.listElements(trx, authorityId, assessment.id),
+            elements,
             sharedWith: { agencies: agencyIds.map(id => names.get(id)).filter((name): name is string => name !== undefined), kinds },
+            disputes,
           })),
           reference: episode.reference,
           assessorName: assessment.assessorName,

@@ -97,6 +97,23 @@ export type FamilyCopyInput = {
   elements: AssessmentElementRecord[]
   /** Agencies and kinds of agency the family agreed information may be shared with (live consents). */
   sharedWith: { agencies: string[]; kinds: string[] }
+  /**
+   * The family's statements disagreeing with elements of this assessment (record_disputes, record ids
+   * `assessmentId:elementKey:subject`), oldest first: each disputed element says so, with their words.
+   */
+  disputes: readonly FamilyCopyDispute[]
+}
+
+/** A statement from the family about an element: who made it (a family member, or the team recording their words). */
+export type FamilyCopyDispute = { recordId: string; statement: string; byName: string; at: Date }
+
+/** A disputed element, in plain words: that they disagree, and each statement with who and when. */
+export function disputedElementBlocks(disputes: readonly FamilyCopyDispute[]): Block[] {
+  if (disputes.length === 0) return []
+  return [
+    { kind: 'paragraph', text: 'You told us you disagree with this. We have not changed what we wrote, and we keep your words with it.' },
+    ...disputes.map(dispute => ({ kind: 'pair' as const, label: `What ${dispute.byName} told us on ${formatDate(dispute.at)}`, text: dispute.statement.trim() })),
+  ]
 }
 
 function fullName(person: { givenNames: string; familyName: string }) {
@@ -165,6 +182,7 @@ export function familyCopyDocument(input: FamilyCopyInput): FamilyCopyDocument {
 
   const bySubject = new Map<string, AssessmentElementRecord>()
   for (const element of input.elements) bySubject.set(`${element.elementKey}|${element.subject}`, element)
+  const disputesOf = (elementKey: string, subject: string) => input.disputes.filter(dispute => dispute.recordId === `${assessment.id}:${elementKey}:${subject}`)
   let anyElement = false
   for (const domain of content.domains) {
     const subjects = domain.scope === 'each-child' ? children.map(child => ({ id: child.personId, name: fullName(child) })) : [{ id: 'family', name: '' }]
@@ -173,7 +191,9 @@ export function familyCopyDocument(input: FamilyCopyInput): FamilyCopyDocument {
       const subjectBlocks: Block[] = []
       for (const templateElement of domain.elements) {
         const element = bySubject.get(`${templateElement.key}|${subject.id}`)
-        if (!element || !hasContent(element)) continue
+        const disputes = disputesOf(templateElement.key, subject.id)
+        // An element the family disputes is shown even with nothing else in it, so that their words are in their copy.
+        if (!element || (!hasContent(element) && disputes.length === 0)) continue
         subjectBlocks.push({ kind: 'heading', level: 3, text: subject.name && subjects.length > 1 ? `${templateElement.title}: ${subject.name}` : templateElement.title })
         if (element.strengths?.trim()) subjectBlocks.push({ kind: 'pair', label: 'What is going well', text: plain(element.strengths) })
         if (element.needs?.trim()) subjectBlocks.push({ kind: 'pair', label: 'What could be better', text: plain(element.needs) })
@@ -186,6 +206,7 @@ export function familyCopyDocument(input: FamilyCopyInput): FamilyCopyDocument {
           subjectBlocks.push({ kind: 'pair', label: 'Your score', text: `${element.familyScoreAdult} out of 10 (10 means going really well)` })
         }
         if (element.familyScoreChild !== null) subjectBlocks.push({ kind: 'pair', label: 'The child’s score', text: CHILD_SCORE_WORDS[element.familyScoreChild] })
+        subjectBlocks.push(...disputedElementBlocks(disputes))
       }
       if (subjectBlocks.length && domain.scope === 'each-child' && subjects.length === 1 && subject.name) {
         domainBlocks.push({ kind: 'paragraph', text: `About ${subject.name}.` })

@@ -7,6 +7,7 @@ import type { Services } from '../../composition.ts'
 import { ukDateOf } from '../../lib/dates.ts'
 import { attendanceBody, meetingListParams, meetingListSchema, meetingParams, meetingSchema, minutesBody, newMeetingBody } from './meetings.schemas.ts'
 import type { MeetingDetail } from './meetings.service.ts'
+import { apiDisputes } from '../records-history/dispute-api.ts'
 
 // /api/v1/episodes/{episodeId}/meetings: the same operations as the pages, through the same service. Registered in
 // src/api/api.endpoints.ts.
@@ -47,6 +48,7 @@ function meetingView(detail: MeetingDetail): z.input<typeof meetingSchema> {
           approvedAt: minutes.approvedAt ? minutes.approvedAt.toISOString() : null,
           circulatedAt: minutes.circulatedAt ? minutes.circulatedAt.toISOString() : null,
           version: minutes.version,
+          disputes: apiDisputes(detail.minutesDisputes),
         }
       : null,
     version: meeting.version,

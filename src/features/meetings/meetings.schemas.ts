@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { csrfField, list, longText, optionalText, text, uuid } from '../../lib/validation.ts'
 import { dateFromParts } from '../episodes/episodes.schemas.ts'
+import { apiDisputesSchema } from '../records-history/dispute-api.ts'
 
 export const MEETING_PURPOSES = ['first_team_meeting', 'team_meeting', 'review'] as const
 export const ATTENDANCE_VALUES = ['attended', 'apologies', 'did_not_attend'] as const
@@ -326,6 +327,7 @@ const minutesSchema = z.object({
   approvedAt: z.string().nullable(),
   circulatedAt: z.string().nullable(),
   version: z.number(),
+  disputes: apiDisputesSchema,
 })
 
 export const meetingSchema = z.object({

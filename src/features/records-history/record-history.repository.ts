@@ -192,6 +192,36 @@ export async function listDisputesFor(
     .execute()
 }
 
+/**
+ * The statements about the records a chronology shows, across one or more episodes, with ONE query for the page: case
+ * notes and minutes by record id, and every element of the assessments shown (element record ids are
+ * `assessmentId:elementKey:subject`). Oldest first.
+ */
+export async function listDisputesForRecords(
+  db: Db,
+  authorityId: string,
+  episodeIds: readonly string[],
+  records: { caseNotes: readonly string[]; minutes: readonly string[]; assessments: readonly string[] },
+): Promise<DisputeRow[]> {
+  if (episodeIds.length === 0 || records.caseNotes.length + records.minutes.length + records.assessments.length === 0) return []
+  return db
+    .selectFrom('recordDisputes')
+    .select(['id', 'tableName', 'recordId', 'recordLabel', 'statement', 'byKind', 'byName', 'at'])
+    .where('authorityId', '=', authorityId)
+    .where('episodeId', 'in', [...episodeIds])
+    .where(eb => {
+      const branches = []
+      if (records.caseNotes.length) branches.push(eb.and([eb('tableName', '=', 'case_notes'), eb('recordId', 'in', [...records.caseNotes])]))
+      if (records.minutes.length) branches.push(eb.and([eb('tableName', '=', 'meeting_minutes'), eb('recordId', 'in', [...records.minutes])]))
+      // Assessment ids are UUIDs (no LIKE wildcards in them).
+      for (const assessmentId of records.assessments) branches.push(eb.and([eb('tableName', '=', 'assessment_elements'), eb('recordId', 'like', `${assessmentId}:%`)]))
+      return eb.or(branches)
+    })
+    .orderBy('at', 'asc')
+    .orderBy('id', 'asc')
+    .execute()
+}
+
 /** What one family member has told the team before, on one episode: only their own statements. Oldest first. */
 export async function listFamilyAccountDisputes(db: Db, authorityId: string, episodeId: string, accountId: string): Promise<DisputeRow[]> {
   return db

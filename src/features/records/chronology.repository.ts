@@ -24,7 +24,15 @@ export type RawEvent = {
   /** Case notes and documents only. */
   visibility: RecordVisibility | null
   recordId: string
+  /**
+   * The record the family may dispute that this event stands for in the chronology (one event per record): a case
+   * note, a meeting's minutes, or an assessment (its elements). The service attaches the statements to it.
+   */
+  disputable?: DisputableEventRecord
 }
+
+/** `assessment`: the statements about any element of that assessment (record ids `assessmentId:elementKey:subject`). */
+export type DisputableEventRecord = { kind: 'case_notes' | 'meeting_minutes' | 'assessment'; id: string }
 
 const londonDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
 const londonDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' })
@@ -124,7 +132,9 @@ export async function readChronology(db: Db, authorityId: string, episodeId: str
     .where('episodeId', '=', episodeId)
     .execute()
   for (const a of assessments) {
-    events.push(event('assessment', a.id, a.createdAt, { title: 'Common assessment started', byUserId: a.assessorUserId, agencyId: a.assessorAgencyId }))
+    // The family's statements about its elements go with the signed-off assessment, or with its start until then.
+    const disputable: DisputableEventRecord = { kind: 'assessment', id: a.id }
+    events.push(event('assessment', a.id, a.createdAt, { title: 'Common assessment started', byUserId: a.assessorUserId, agencyId: a.assessorAgencyId, ...(a.signedOffAt ? {} : { disputable }) }))
     if (a.signedOffAt) {
       events.push(
         event('assessment', a.id, a.signedOffAt, {
@@ -132,6 +142,7 @@ export async function readChronology(db: Db, authorityId: string, episodeId: str
           detail: a.outcome ? `Outcome: ${ASSESSMENT_OUTCOMES[a.outcome] ?? a.outcome}` : null,
           byUserId: a.signedOffByUserId,
           agencyId: a.assessorAgencyId,
+          disputable,
         }),
       )
     }
@@ -182,18 +193,21 @@ export async function readChronology(db: Db, authorityId: string, episodeId: str
   const meetings = await db
     .selectFrom('meetings as m')
     .leftJoin('meetingMinutes as mm', join => join.onRef('mm.authorityId', '=', 'm.authorityId').onRef('mm.meetingId', '=', 'm.id'))
-    .select(['m.id', 'm.purpose', 'm.startsAt', 'm.status', 'm.venueName', 'm.scheduledByUserId', 'm.createdAt', 'm.cancelledAt', 'm.cancelReason', 'm.chairUserId', 'mm.circulatedAt', 'mm.approvedByUserId', 'mm.decisions'])
+    .select(['m.id', 'm.purpose', 'm.startsAt', 'm.status', 'm.venueName', 'm.scheduledByUserId', 'm.createdAt', 'm.cancelledAt', 'm.cancelReason', 'm.chairUserId', 'mm.meetingId as minutesOf', 'mm.circulatedAt', 'mm.approvedByUserId', 'mm.decisions'])
     .where('m.authorityId', '=', authorityId)
     .where('m.episodeId', '=', episodeId)
     .execute()
   for (const m of meetings) {
     const name = m.purpose === 'first_team_meeting' ? 'First team meeting' : m.purpose === 'review' ? 'Review meeting' : 'Team meeting'
     const when = londonDate.format(m.startsAt)
-    events.push(event('meeting', m.id, m.createdAt, { title: `${name} arranged for ${when}`, detail: m.venueName ? `At ${m.venueName}.` : null, byUserId: m.scheduledByUserId }))
-    if (m.status === 'held') events.push(event('meeting', m.id, m.startsAt, { title: `${name} held`, byUserId: m.chairUserId }))
+    // The family's statements about the minutes go with their circulation, or with the meeting held (or arranged) until then.
+    const disputable: DisputableEventRecord | undefined = m.minutesOf ? { kind: 'meeting_minutes', id: m.id } : undefined
+    const held = m.status === 'held'
+    events.push(event('meeting', m.id, m.createdAt, { title: `${name} arranged for ${when}`, detail: m.venueName ? `At ${m.venueName}.` : null, byUserId: m.scheduledByUserId, ...(disputable && !held && !m.circulatedAt ? { disputable } : {}) }))
+    if (held) events.push(event('meeting', m.id, m.startsAt, { title: `${name} held`, byUserId: m.chairUserId, ...(disputable && !m.circulatedAt ? { disputable } : {}) }))
     if (m.status === 'cancelled' && m.cancelledAt) events.push(event('meeting', m.id, m.cancelledAt, { title: `${name} of ${when} cancelled`, detail: m.cancelReason }))
     if (m.circulatedAt) {
-      events.push(event('meeting', m.id, m.circulatedAt, { title: `Minutes of the meeting of ${when} circulated`, detail: m.decisions ? `Decisions: ${m.decisions}` : null, byUserId: m.approvedByUserId }))
+      events.push(event('meeting', m.id, m.circulatedAt, { title: `Minutes of the meeting of ${when} circulated`, detail: m.decisions ? `Decisions: ${m.decisions}` : null, byUserId: m.approvedByUserId, disputable }))
     }
   }
 
@@ -267,7 +281,17 @@ export async function readChronology(db: Db, authorityId: string, episodeId: str
     .where('episodeId', '=', episodeId)
     .execute()
   for (const n of notes) {
-    events.push(event('note', n.id, n.occurredOn, { title: `Case note: ${n.summary}`, detail: n.body, byUserId: n.authorUserId, agencyId: n.authorAgencyId, personId: n.personId, visibility: n.visibility }))
+    events.push(
+      event('note', n.id, n.occurredOn, {
+        title: `Case note: ${n.summary}`,
+        detail: n.body,
+        byUserId: n.authorUserId,
+        agencyId: n.authorAgencyId,
+        personId: n.personId,
+        visibility: n.visibility,
+        disputable: { kind: 'case_notes', id: n.id },
+      }),
+    )
   }
 
   const documents = await db

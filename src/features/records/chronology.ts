@@ -1,5 +1,6 @@
 import type { RecordVisibility } from '../../db/schema.ts'
-import type { RawEvent } from './chronology.repository.ts'
+import type { DisputeRow } from '../records-history/record-history.repository.ts'
+import type { DisputableEventRecord, RawEvent } from './chronology.repository.ts'
 import type { ChronologyFilter } from './records.schemas.ts'
 
 // Pure rules: who may read a note or document, and how the chronology is filtered and ordered.
@@ -38,4 +39,26 @@ export function filterChronology(events: readonly ChronologyEvent[], filter: Chr
       const byMoment = sortKey(b).localeCompare(sortKey(a))
       return byMoment !== 0 ? byMoment : a.title.localeCompare(b.title)
     })
+}
+
+/** An event as shown, with the family's statements disagreeing with the record it stands for ("Disputed"). */
+export type ShownChronologyEvent = ChronologyEvent & { disputes: DisputeRow[] }
+
+function isAbout(dispute: DisputeRow, record: DisputableEventRecord): boolean {
+  if (record.kind === 'assessment') return dispute.tableName === 'assessment_elements' && dispute.recordId.startsWith(`${record.id}:`)
+  return dispute.tableName === record.kind && dispute.recordId === record.id
+}
+
+/** The records the shown events stand for, by kind: what the page's one query of statements asks for. */
+export function disputableRecordsOf(events: readonly ChronologyEvent[]): { caseNotes: string[]; minutes: string[]; assessments: string[] } {
+  const of = (kind: DisputableEventRecord['kind']) => [...new Set(events.flatMap(event => (event.disputable?.kind === kind ? [event.disputable.id] : [])))]
+  return { caseNotes: of('case_notes'), minutes: of('meeting_minutes'), assessments: of('assessment') }
+}
+
+/** Each event with the statements about its record (none for an event that stands for no disputable record). */
+export function attachDisputes(events: readonly ChronologyEvent[], disputes: readonly DisputeRow[]): ShownChronologyEvent[] {
+  return events.map(event => {
+    const record = event.disputable
+    return { ...event, disputes: record ? disputes.filter(dispute => isAbout(dispute, record)) : [] }
+  })
 }

@@ -3,6 +3,8 @@ import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { apiChronologyQuery, chronologySchema, documentListSchema, newNoteBody, noteListSchema, noteSchema, recordsEpisodeParams, type DocumentKind } from './records.schemas.ts'
 import type { CaseNote, DocumentRecord } from './records.service.ts'
+import { apiDisputes } from '../records-history/dispute-api.ts'
+import type { DisputeRow } from '../records-history/record-history.repository.ts'
 
 // /api/v1: the chronology, case notes and the list of documents. Same services and the same visibility rules as the
 // pages. Registered in src/api/api.endpoints.ts.
@@ -13,8 +15,8 @@ function defineRecordsEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z
   return definition as unknown as ApiEndpoint
 }
 
-function noteView(note: CaseNote) {
-  return { ...note, createdAt: note.createdAt.toISOString() }
+function noteView(note: CaseNote & { disputes: DisputeRow[] }) {
+  return { ...note, createdAt: note.createdAt.toISOString(), disputes: apiDisputes(note.disputes) }
 }
 
 function documentView(document: DocumentRecord) {
@@ -66,6 +68,7 @@ export const recordsEndpoints: readonly ApiEndpoint[] = [
           agencyName: event.agencyName,
           personId: event.personId,
           visibility: event.visibility,
+          disputes: apiDisputes(event.disputes),
         })),
       }
     },
@@ -75,7 +78,8 @@ export const recordsEndpoints: readonly ApiEndpoint[] = [
     path: '/episodes/{episodeId}/notes',
     operationId: 'listCaseNotes',
     summary: 'Case notes of an episode',
-    description: 'The case notes you may read, newest first (agency-only notes only to the author’s agency and coordinators). Each read is audited.',
+    description:
+      'The case notes you may read, newest first (agency-only notes only to the author’s agency and coordinators), each with the family’s statements disagreeing with it (`disputes`, empty when none: the note itself is never changed). Each read is audited.',
     tag: 'Records',
     action: 'note.view',
     recordType: 'episode',

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { csrfField, longText, text, uuid } from '../../lib/validation.ts'
 import { dateFromParts } from '../episodes/episodes.schemas.ts'
 import type { RecordVisibility } from '../../db/schema.ts'
+import { apiDisputesSchema } from '../records-history/dispute-api.ts'
 
 // Forms, queries and API bodies for case notes, documents and the chronology.
 
@@ -179,6 +180,7 @@ export const noteSchema = z.object({
   authorAgencyId: z.string().nullable(),
   authorAgencyName: z.string().nullable(),
   createdAt: z.string(),
+  disputes: apiDisputesSchema,
 })
 export const noteListSchema = z.object({ items: z.array(noteSchema) })
 
@@ -193,6 +195,9 @@ export const chronologyEventSchema = z.object({
   agencyName: z.string().nullable(),
   personId: z.string().nullable(),
   visibility: z.enum(VISIBILITIES).nullable(),
+  disputes: apiDisputesSchema.meta({
+    description: 'For an entry that stands for a case note, minutes or an assessment: the family’s statements disagreeing with that record (for an assessment, with any of its elements), oldest first; otherwise empty.',
+  }),
 })
 export const chronologySchema = z.object({ episodeId: z.string(), reference: z.string(), items: z.array(chronologyEventSchema) })
 

@@ -12,16 +12,17 @@ import { findEpisodeRelationship } from '../episodes/episodes.service.ts'
 import { personCoordination } from '../panels/coordination.repository.ts'
 import { findEpisodeSummary, type EpisodeSummary } from '../episodes/episode-summary.ts'
 import * as repository from './records.repository.ts'
-import { listDisputesFor } from '../records-history/record-history.repository.ts'
+import { listDisputesFor, listDisputesForRecords } from '../records-history/record-history.repository.ts'
+import { disputesByRecord } from '../records-history/dispute-api.ts'
 import { readChronology, type RawEvent } from './chronology.repository.ts'
-import { canSeeRecord, filterChronology, type ChronologyEvent, type Viewer } from './chronology.ts'
+import { attachDisputes, canSeeRecord, disputableRecordsOf, filterChronology, type ChronologyEvent, type ShownChronologyEvent, type Viewer } from './chronology.ts'
 import { deleteDocumentFile, readDocumentFile, writeDocumentFile, type DocumentFolder } from './document-storage.ts'
 import { detectFileType, type AcceptedType } from './file-type.ts'
 import { resolveVirusScanner, scanForViruses, type VirusScanner } from './virus-scan.ts'
 import type { ChronologyFilter, DocumentInput, NoteInput, PersonChronologyFilter } from './records.schemas.ts'
 
 export type { CaseNote, DocumentRecord } from './records.repository.ts'
-export type { ChronologyEvent } from './chronology.ts'
+export type { ChronologyEvent, ShownChronologyEvent } from './chronology.ts'
 
 export type RecordsService = ReturnType<typeof createRecordsService>
 
@@ -159,9 +160,11 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
     )
   }
 
-  /** Notes for the API: the same visibility rule. */
+  /** Notes for the API: the same visibility rule, each with the family's statements disagreeing with it. */
   async function listNotes(context: RequestContext, episodeId: string) {
-    return (await notesPage(context, episodeId)).notes
+    const page = await notesPage(context, episodeId)
+    const byNote = disputesByRecord(page.disputes)
+    return page.notes.map(item => ({ ...item, disputes: byNote.get(item.id) ?? [] }))
   }
 
   // ---- documents -------------------------------------------------------------------------------------------------
@@ -354,6 +357,16 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
     }))
   }
 
+  /**
+   * The family's statements about the records the shown events stand for (a case note, minutes, an assessment's
+   * elements), read with one query for the page. Only shown events are asked about: nothing of a record the reader may
+   * not see is read.
+   */
+  async function withDisputes(trx: Transaction<Database>, authorityId: string, events: readonly ChronologyEvent[]): Promise<ShownChronologyEvent[]> {
+    const episodeIds = [...new Set(events.map(event => event.episodeId))]
+    return attachDisputes(events, await listDisputesForRecords(trx, authorityId, episodeIds, disputableRecordsOf(events)))
+  }
+
   /** The agencies of the events the reader may see, for the filter. */
   function agencyOptionsOf(visible: readonly ChronologyEvent[]): { id: string; name: string }[] {
     return [...new Map(visible.filter(event => event.agencyId && event.agencyName).map(event => [event.agencyId as string, event.agencyName as string])).entries()]
@@ -368,7 +381,7 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
       }
       const all = await buildEvents(trx, actor.authorityId, [episode])
       const visible = filterChronology(all, { kinds: [], agencyId: null, personId: null }, viewer)
-      const events = filterChronology(all, filter, viewer)
+      const events = await withDisputes(trx, actor.authorityId, filterChronology(all, filter, viewer))
       note.details = { page: 'chronology', shown: events.length, ...(filter.personId ? { personId: filter.personId } : {}) }
       return { episode, events, agencyOptions: agencyOptionsOf(visible) }
     })
@@ -403,7 +416,7 @@ export function createRecordsService(deps: { db: Kysely<Database>; clock: Clock;
       const viewer: Viewer = { userId: actor.userId, agencyIds: actor.agencyIds, seesEveryRecord: actor.roles.has('coordinator') && coordination.coordinatesArea }
       const all = await buildEvents(trx, authorityId, included.map(item => item.summary))
       const visible = filterChronology(all, { kinds: [], agencyId: null, personId: person.id }, viewer)
-      const events = filterChronology(all, { ...filter, personId: person.id }, viewer)
+      const events = await withDisputes(trx, authorityId, filterChronology(all, { ...filter, personId: person.id }, viewer))
       const references = new Map(included.map(item => [item.summary.id, item.summary.reference]))
       const episodes = included.map(({ summary, membership }) => ({
         id: summary.id,

@@ -13,7 +13,9 @@ import {
   type ChronologyFilter,
   type DocumentKind,
 } from './records.schemas.ts'
-import type { CaseNote, ChronologyEvent, DocumentRecord } from './records.service.ts'
+import type { CaseNote, ChronologyEvent, DocumentRecord, ShownChronologyEvent } from './records.service.ts'
+import type { DisputeRow } from '../records-history/record-history.repository.ts'
+import { disputeNotices } from '../records-history/record-history.view-models.ts'
 
 // Pure functions from records to GOV.UK and MOJ macro arguments.
 
@@ -127,11 +129,44 @@ const KIND_TAG: Record<ChronologyEvent['kind'], string> = {
   document: 'govuk-tag--grey',
 }
 
+/** Where the team reads a disputed record with the family's statements: its page, at the "Disputed" marker. */
+export function disputedRecordHref(episodeId: string, dispute: Pick<DisputeRow, 'tableName' | 'recordId'>): string {
+  if (dispute.tableName === 'case_notes') return `${paths.records.notes(episodeId)}#note-${dispute.recordId}-disputed`
+  if (dispute.tableName === 'meeting_minutes') return `${paths.meetings.minutes(episodeId, dispute.recordId)}#disputed`
+  const [, elementKey = '', subject = ''] = dispute.recordId.split(':')
+  return `${paths.assessments.element(episodeId, elementKey, subject)}#disputed`
+}
+
+/**
+ * The "Disputed" marker on a chronology entry: the red tag, and for each disputed record (an assessment entry may
+ * stand for several elements) a link to its page and the family's statements, so that a printed chronology carries
+ * them too. Empty when nobody disputes the record.
+ */
+export function disputedHtml(event: Pick<ShownChronologyEvent, 'episodeId' | 'disputes'>): string {
+  if (event.disputes.length === 0) return ''
+  const byRecord = new Map<string, DisputeRow[]>()
+  for (const dispute of event.disputes) byRecord.set(dispute.recordId, [...(byRecord.get(dispute.recordId) ?? []), dispute])
+  const records = [...byRecord.values()].map(disputes => {
+    const [first] = disputes
+    if (!first) return ''
+    const what =
+      first.tableName === 'case_notes' ? 'the case note' : first.tableName === 'meeting_minutes' ? 'the minutes' : `the assessment of ${(first.recordId.split(':')[1] ?? '').replace(/-/g, ' ')}`
+    const link = `<p class="govuk-body-s govuk-!-margin-bottom-1"><a class="govuk-link" href="${escapeHtml(disputedRecordHref(event.episodeId, first))}">Read ${escapeHtml(what)} with the family’s ${disputes.length === 1 ? 'statement' : 'statements'}</a></p>`
+    const statements = disputeNotices(disputes).map(
+      notice =>
+        `<div class="govuk-inset-text govuk-!-margin-top-1 govuk-!-margin-bottom-1"><p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1">${escapeHtml(notice.heading)}</p><p class="govuk-body-s onestory-preserve-lines govuk-!-margin-bottom-0">${escapeHtml(notice.statement)}</p></div>`,
+    )
+    return `${link}${statements.join('')}`
+  })
+  return `<div class="onestory-disputed"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong class="govuk-tag govuk-tag--red">Disputed</strong> The family disagrees with this record. Their words are kept with it; the record has not been changed.</p>${records.join('')}</div>`
+}
+
 /**
  * MOJ timeline items: the title, who (and their agency), the day, and the detail with its tags. `children` names the
  * children events are about; with `showEpisode` (a person's chronology across episodes) each item names its episode.
+ * A disputed record's entry carries the "Disputed" marker and the family's statements.
  */
-export function timelineItems(events: ChronologyEvent[], children: readonly Child[], options: { showEpisode?: boolean } = {}) {
+export function timelineItems(events: ShownChronologyEvent[], children: readonly Child[], options: { showEpisode?: boolean } = {}) {
   const childName = new Map(children.map(child => [child.personId, child.name]))
   return events.map(event => {
     const tags = [`<strong class="govuk-tag ${KIND_TAG[event.kind]}">${escapeHtml(CHRONOLOGY_KIND_NAMES[event.kind])}</strong>`]
@@ -150,8 +185,8 @@ export function timelineItems(events: ChronologyEvent[], children: readonly Chil
       label: { text: event.title },
       ...(by ? { byline: { text: by } } : {}),
       datetime: { timestamp: event.on },
-      html: `${detail}${about}${episode}${time}<p class="govuk-body-s">${tags.join(' ')}</p>`,
-      attributes: { 'data-kind': event.kind, ...(options.showEpisode ? { 'data-episode': event.episodeReference } : {}) },
+      html: `${detail}${about}${episode}${time}<p class="govuk-body-s">${tags.join(' ')}</p>${disputedHtml(event)}`,
+      attributes: { 'data-kind': event.kind, ...(options.showEpisode ? { 'data-episode': event.episodeReference } : {}), ...(event.disputes.length ? { 'data-disputed': 'true' } : {}) },
     }
   })
 }
