@@ -3,14 +3,17 @@
 
 /** Characters that make a spreadsheet treat a cell as a formula (OWASP: = + - @, tab and carriage return). */
 const FORMULA_START = /^[=+\-@\t\r]/
+/** A plain negative number ("-2.0"): a spreadsheet reads it as the number, and it cannot carry a formula. */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/
 
 /**
  * One CSV cell: always quoted, quotes doubled, and text a spreadsheet would run as a formula (starting with
- * = + - @ tab or carriage return) made inert with a leading apostrophe (OWASP CSV injection).
+ * = + - @ tab or carriage return) made inert with a leading apostrophe (OWASP CSV injection). A plain negative
+ * number is left as it is, so that spreadsheets read it as a number.
  */
 export function csvCell(value: string | number | null | undefined): string {
   let text = value === null || value === undefined ? '' : String(value)
-  if (FORMULA_START.test(text)) text = `'${text}`
+  if (FORMULA_START.test(text) && !NEGATIVE_NUMBER.test(text)) text = `'${text}`
   return `"${text.replace(/"/g, '""')}"`
 }
 

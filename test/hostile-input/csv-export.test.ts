@@ -69,6 +69,9 @@ describe('CSV exports: the shared neutraliser', () => {
     assert.equal(csvCell('=HYPERLINK("http://evil.example")'), `"'=HYPERLINK(""http://evil.example"")"`)
     assert.equal(csvCell('a=b'), '"a=b"')
     assert.equal(csvCell(42), '"42"')
+    assert.equal(csvCell(-2.5), '"-2.5"', 'a negative number stays a number')
+    assert.equal(csvCell('-2.0'), '"-2.0"')
+    for (const formula of ['-2+3', '-2.0e1', '-1)*cmd|', '-2.0\n=1', '- 2']) assert.equal(csvCell(formula), `"'${formula.replace(/"/g, '""')}"`, formula)
   })
 
   it('is the only way CSV is sent: every file that sends CSV uses it and is covered here', () => {

@@ -57,7 +57,7 @@ export function averageFigure(value: number | null, base: number, options: { sig
   if (base <= SUPPRESS_UP_TO) return { value: null, text: AVERAGE_NOT_SHOWN, suppressed: true }
   // Half away from zero, the same for rises and falls (Math.round alone takes −1.25 to −1.2 but 1.25 to 1.3).
   const rounded = (Math.sign(value) * Math.round(Math.abs(value) * 10)) / 10
-  // A true minus sign (U+2212): "−0.5" reads as a number and a spreadsheet does not take it for a formula.
+  // A true minus sign (U+2212) on the page: screen readers say "minus". The CSV turns it into a hyphen-minus.
   const text = options.signed && rounded < 0 ? `\u2212${oneDecimal.format(-rounded)}` : oneDecimal.format(rounded === 0 ? 0 : rounded)
   return shown(rounded === 0 ? 0 : rounded, text)
 }

@@ -297,7 +297,7 @@ for (const kind of databaseKinds()) {
       has(`"Episodes each month","${month}","Opened","20"`)
       has('"How episodes ended","The family disengaged","Episodes","fewer than 5"')
       has('"Assessments and re-referrals","Days from start to assessment completion","Median","15.0"')
-      has('"Distance travelled","General health","Average change","\u22122.0"')
+      has('"Distance travelled","General health","Average change","-2.0"')
       has(`"Distance travelled","${IDENTITY}","Children with a first and a latest score","fewer than 5"`)
       has(`"Distance travelled","${IDENTITY}","Average change","not shown (fewer than 5)"`)
       const filtered = await managerBrowser.get(`/reports/export.csv?localityId=${north.id}`)

@@ -67,7 +67,8 @@ export function reportPage(report: Report) {
 export function reportCsv(report: Report): string {
   const scope = [report.locality ? report.locality.name : 'All localities', monthKey(report.filter.from), monthKey(report.filter.to)]
   const rows: Array<Array<string | null>> = []
-  const add = (table: string, item: string, measure: string, figure: Figure) => rows.push([table, item, measure, figure.text, ...scope])
+  // The page shows a fall with a true minus sign; a spreadsheet needs the hyphen-minus to read the figure as a number.
+  const add = (table: string, item: string, measure: string, figure: Figure) => rows.push([table, item, measure, figure.text.replace(/^\u2212/, '-'), ...scope])
   for (const row of report.openByStatus) add('Open episodes now', row.name, 'Episodes', row.episodes)
   add('Open episodes now', 'All open episodes', 'Episodes', report.openTotal)
   add('Open episodes now', 'Support', 'Episodes with no lead professional', report.supportWithoutLead)
