@@ -14,6 +14,7 @@ import { reviewEndpoints } from '../features/reviews/reviews.api.ts'
 import { recordsEndpoints } from '../features/records/records.api.ts'
 import { teamEndpoints } from '../features/team/team.api.ts'
 import { reportEndpoints } from '../features/reports/reports.api.ts'
+import { panelEndpoints } from '../features/panels/panels.api.ts'
 import {
   agencyListQuery,
   agencyListSchema,
@@ -48,7 +49,7 @@ export type ApiAction = Action | null
 type HandlerInput<P, Q, B> = { context: RequestContext; services: Services; params: P; query: Q; body: B; reply: FastifyReply }
 
 export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> = {
-  method: 'GET' | 'POST' | 'PATCH'
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT'
   /** OpenAPI path template below /api/v1, e.g. `/agencies/{agencyId}`. */
   path: string
   operationId: string
@@ -56,6 +57,11 @@ export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
   description: string
   tag: string
   action: ApiAction
+  /**
+   * A second action that also lets the caller in, for an endpoint that serves two roles (GET /panels: an
+   * administrator's panel.manage or a panel member's panel.view). A caller with neither is refused as for `action`.
+   */
+  orAction?: Exclude<ApiAction, null>
   /** The kind of record the action touches, named in the audit event of a refusal. */
   recordType?: string
   params?: P
@@ -292,4 +298,5 @@ export const apiEndpoints: readonly ApiEndpoint[] = [
   ...recordsEndpoints,
   ...teamEndpoints,
   ...reportEndpoints,
+  ...panelEndpoints,
 ]

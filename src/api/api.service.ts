@@ -31,15 +31,17 @@ export function createApiService(deps: { db: Kysely<Database>; clock: Clock; acc
    * The function-level check before a request is validated. A refusal goes through the access layer, which audits it
    * and throws ForbiddenError; an allowed call does nothing here (the operation itself is checked and audited again).
    */
-  async function authorize(context: RequestContext, action: Action, recordType?: string): Promise<void> {
+  async function authorize(context: RequestContext, action: Action, recordType?: string, orAction?: Action): Promise<void> {
     const actor = practitionerOf(context)
-    const resource = {
+    const resourceFor = (candidate: Action) => ({
       authorityId: actor.authorityId,
-      ownerUserId: action === 'account.self' ? actor.userId : undefined,
+      ownerUserId: candidate === 'account.self' ? actor.userId : undefined,
       // Record-level actions are checked here for the role alone; the endpoint's own check and the service decide the record.
-      relationship: 'record' in ACTIONS[action] ? { onTeam: true, managesAssessor: true } : undefined,
-    }
+      relationship: 'record' in ACTIONS[candidate] ? { onTeam: true, managesAssessor: true, leadProfessional: true } : undefined,
+    })
+    const resource = resourceFor(action)
     if (access.decide(actor, action, resource).allowed) return
+    if (orAction && access.decide(actor, orAction, resourceFor(orAction)).allowed) return
     await access.run(context, { action, resource, ...(recordType ? { recordType } : {}) }, async () => undefined)
   }
 

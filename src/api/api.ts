@@ -64,7 +64,7 @@ export function registerApi(api: FastifyInstance, services: Services) {
   })
 
   async function handle(endpoint: ApiEndpoint, request: FastifyRequest, reply: FastifyReply) {
-    if (endpoint.action) await services.api.authorize(request.context(), endpoint.action, endpoint.recordType)
+    if (endpoint.action) await services.api.authorize(request.context(), endpoint.action, endpoint.recordType, endpoint.orAction)
     let params: unknown
     if (endpoint.params) {
       // A malformed identifier names nothing: not found, and never a database error.

@@ -92,16 +92,21 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): J
 const errorResponse = (name: string) => ({ $ref: `#/components/responses/${name}` })
 
 /** Who may call an endpoint, from the policy table: public, any signed-in practitioner, or the roles named there. */
-export function accessOf(endpoint: Pick<ApiEndpoint, 'action'>): { public: boolean; roles: readonly string[] | 'any' } {
+export function accessOf(endpoint: Pick<ApiEndpoint, 'action' | 'orAction'>): { public: boolean; roles: readonly string[] | 'any' } {
   if (endpoint.action === null) return { public: true, roles: 'any' }
-  return { public: false, roles: ACTIONS[endpoint.action].roles }
+  const roles: readonly string[] | 'any' = ACTIONS[endpoint.action].roles
+  if (!endpoint.orAction) return { public: false, roles }
+  const others: readonly string[] | 'any' = ACTIONS[endpoint.orAction].roles
+  return { public: false, roles: roles === 'any' || others === 'any' ? 'any' : [...new Set([...roles, ...others])] }
 }
 
 function responsesOf(endpoint: ApiEndpoint): Record<string, unknown> {
   const access = accessOf(endpoint)
   const errors = ['BadRequest', 'TooManyRequests']
   if (!access.public) errors.push('Unauthorized')
-  if (!access.public && (access.roles !== 'any' || endpoint.method !== 'GET')) errors.push('Forbidden')
+  // A record-level check (authorize), or an endpoint serving two roles (orAction), refuses some callers whatever the roles.
+  const refuses = access.roles !== 'any' || endpoint.method !== 'GET' || endpoint.authorize !== undefined || endpoint.orAction !== undefined
+  if (!access.public && refuses) errors.push('Forbidden')
   if (endpoint.params) errors.push('NotFound')
   if (endpoint.conflict) errors.push('Conflict')
   if (endpoint.body) errors.push('ContentTooLarge', 'UnsupportedMediaType')

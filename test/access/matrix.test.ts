@@ -43,6 +43,8 @@ type Which = 'own' | 'other'
  * - break-glass: the emergency opening form of an episode: every practitioner of the authority except an administrator.
  */
 type Kind = 'public' | 'family-only' | 'family-record' | 'signed-in' | Role | 'manager-or-coordinator' | 'record' | 'record-lead' | 'record-manager' | 'break-glass'
+  | 'administrator-or-panel-member' // GET /api/v1/panels: every panel (administrator) or the panels they sit on (panel member)
+  | 'panel-member-or-coordinator' // what is listed at a panel: its members, and coordinators (the episodes of their area)
 
 const RULES: Array<[RegExp, Kind]> = [
   [/^\/family\/(sign-in|sign-in\/code|sign-out|language|help|help\/words|help\/:topic)$/, 'public'],
@@ -61,12 +63,15 @@ const RULES: Array<[RegExp, Kind]> = [
   [/^\/person-merges\/:mergeId\/undo$/, 'coordinator'],
   [/^\/(api\/v1\/)?reports(\/|$)/, 'manager-or-coordinator'],
   [/^\/panels$/, 'panel_member'],
+  [/^\/api\/v1\/panels$/, 'administrator-or-panel-member'],
+  [/^\/api\/v1\/panels\/:panelId\/listings$/, 'panel-member-or-coordinator'],
   [/^\/(assessments|closures)\/awaiting-approval$/, 'manager'],
   [/^\/(api\/v1\/)?episodes(\/new)?$/, 'signed-in'],
   [/^\/(api\/v1\/)?episodes\/:episodeId\/assessment\/approval$/, 'record-manager'],
   [/^\/episodes\/:episodeId\/close\/approval$/, 'record-manager'],
   [/^\/episodes\/:episodeId\/break-glass$/, 'break-glass'],
   [/^\/episodes\/:episodeId\/(family-access|sharing-without-agreement|panels|locality)(\/|$)/, 'record-lead'],
+  [/^\/api\/v1\/episodes\/:episodeId\/(panel-listings|locality)(\/|$)/, 'record-lead'],
   [/^\/(api\/v1\/)?episodes\/:episodeId(\/|$)/, 'record'],
   [/^\/(api\/v1\/)?people(\/new)?$/, 'signed-in'],
   [/^\/households\/new$/, 'signed-in'],
@@ -138,6 +143,10 @@ export function expected(method: string, url: string, pov: PointOfView, which: W
       return role === 'manager' || role === 'coordinator' ? 'allow' : 'deny'
     case 'break-glass':
       return role === 'administrator' ? 'deny' : 'allow'
+    case 'administrator-or-panel-member':
+      return role === 'administrator' || role === 'panel_member' ? 'allow' : 'deny'
+    case 'panel-member-or-coordinator':
+      return role === 'panel_member' || role === 'coordinator' ? 'allow' : 'deny'
     case 'record':
       if (!own) return 'deny'
       if (pov === 'practitioner on the team' || pov === 'coordinator') return 'allow'

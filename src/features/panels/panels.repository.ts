@@ -110,6 +110,30 @@ export async function listMembers(db: Db, authorityId: string, panelId: string):
   return rows.map(row => ({ ...row, hasPanelRole: row.hasPanelRole === true, addedAt: new Date(row.addedAt) }))
 }
 
+/** Who sits on each panel of the authority (the API's panel list, for administrators), by name. */
+export async function listAllMembers(db: Db, authorityId: string): Promise<{ panelId: string; userId: string; name: string; hasPanelRole: boolean }[]> {
+  const rows = await db
+    .selectFrom('panelMembers as pm')
+    .innerJoin('users as u', join => join.onRef('u.authorityId', '=', 'pm.authorityId').onRef('u.id', '=', 'pm.userId'))
+    .select([
+      'pm.panelId',
+      'pm.userId',
+      'u.name',
+      sql<boolean>`exists (select 1 from user_roles r where r.authority_id = pm.authority_id and r.user_id = pm.user_id and r.role = 'panel_member')`.as('hasPanelRole'),
+    ])
+    .where('pm.authorityId', '=', authorityId)
+    .orderBy('u.name')
+    .orderBy('pm.userId')
+    .execute()
+  return rows.map(row => ({ ...row, hasPanelRole: row.hasPanelRole === true }))
+}
+
+/** Whether the user sits on the panel. */
+export async function sitsOn(db: Db, authorityId: string, panelId: string, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('panelMembers').select('userId').where('authorityId', '=', authorityId).where('panelId', '=', panelId).where('userId', '=', userId).executeTakeFirst()
+  return row !== undefined
+}
+
 /** The authority's active accounts, with whether they hold the panel member role (to choose a new member from). */
 export async function listActiveUsers(db: Db, authorityId: string): Promise<{ id: string; name: string; email: string; hasPanelRole: boolean }[]> {
   const rows = await db
@@ -290,12 +314,12 @@ export async function endListing(db: Db, authorityId: string, listingId: string,
 // ---- what a panel member sees ------------------------------------------------------------------------------------
 
 /** The active panels the user sits on. */
-export async function listPanelsOf(db: Db, authorityId: string, userId: string): Promise<{ id: string; name: string; localityName: string | null }[]> {
+export async function listPanelsOf(db: Db, authorityId: string, userId: string): Promise<{ id: string; name: string; localityId: string | null; localityName: string | null }[]> {
   return db
     .selectFrom('panelMembers as pm')
     .innerJoin('panels as p', join => join.onRef('p.authorityId', '=', 'pm.authorityId').onRef('p.id', '=', 'pm.panelId'))
     .leftJoin('localities as l', join => join.onRef('l.authorityId', '=', 'p.authorityId').onRef('l.id', '=', 'p.localityId'))
-    .select(['p.id', 'p.name', 'l.name as localityName'])
+    .select(['p.id', 'p.name', 'p.localityId', 'l.name as localityName'])
     .where('pm.authorityId', '=', authorityId)
     .where('pm.userId', '=', userId)
     .where('p.active', '=', true)

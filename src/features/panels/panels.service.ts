@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { Database } from '../../db/schema.ts'
 import type { Db } from '../../db/database.ts'
-import type { Access } from '../../policy/access.ts'
+import { DeniedWithin, type Access, type AccessRequest } from '../../policy/access.ts'
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
 import type { RecordRelationship } from '../../policy/policy.ts'
 import type { Clock } from '../../lib/clock.ts'
@@ -30,6 +30,9 @@ export class StalePanelError extends ConflictError {
     super(message)
   }
 }
+
+/** Someone else changed the episode after its locality was read: nothing changed. */
+export class StaleEpisodeLocalityError extends ConflictError {}
 
 const NOT_FOUND = 'There is nothing at this address.'
 
@@ -174,6 +177,21 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
     return findEpisodeRelationship(trx, actor.authorityId, episodeId, actor.userId)
   }
 
+  /**
+   * Refuses (and audits) an actor who may not do `action` to the episode, before anything they sent is read (the API's
+   * record-level check). An episode of another authority, or none, is not found. The operation itself audits the work.
+   */
+  async function ensureEpisodeAllowed(context: RequestContext, action: 'panel.list-episode' | 'episode.locality', episodeId: string): Promise<void> {
+    const actor = practitionerOf(context)
+    await access.transaction(context, async trx => {
+      await episodeOrNotFound(trx, actor.authorityId, episodeId)
+      const relationship = await relationshipOf(trx, actor, episodeId)
+      const request: AccessRequest = { action, resource: { authorityId: actor.authorityId, relationship }, recordType: 'episode', recordId: episodeId, episodeId }
+      const decision = access.decide(actor, action, request.resource)
+      if (!decision.allowed) throw new DeniedWithin(request, decision.reason)
+    })
+  }
+
   /** The episode's listings and the active panels it may be listed at. */
   async function episodePage(context: RequestContext, episodeId: string) {
     const actor = practitionerOf(context)
@@ -187,10 +205,10 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
   }
 
   /** Lists the episode at a panel, and emails the panel's members (no child's name in the email). */
-  async function listEpisode(context: RequestContext, episodeId: string, input: ListEpisodeInput): Promise<void> {
+  async function listEpisode(context: RequestContext, episodeId: string, input: ListEpisodeInput): Promise<repository.ListingRow> {
     const actor = practitionerOf(context)
     const now = clock.now()
-    await access.transaction(context, async trx => {
+    return access.transaction(context, async trx => {
       const episode = await episodeOrNotFound(trx, actor.authorityId, episodeId)
       const relationship = await relationshipOf(trx, actor, episodeId)
       const id = uuidv7(now.getTime())
@@ -220,12 +238,15 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
           mailOptions(),
         )
       }
+      const listing = await repository.findListing(trx, actor.authorityId, id)
+      if (!listing) throw new Error('the listing just stored was not found')
+      return listing
     })
   }
 
-  async function endListing(context: RequestContext, episodeId: string, listingId: string): Promise<void> {
+  async function endListing(context: RequestContext, episodeId: string, listingId: string): Promise<repository.ListingRow> {
     const actor = practitionerOf(context)
-    await access.transaction(context, async trx => {
+    return access.transaction(context, async trx => {
       await episodeOrNotFound(trx, actor.authorityId, episodeId)
       const relationship = await relationshipOf(trx, actor, episodeId)
       // Refused before looking: whether a listing exists is for those who may list the episode.
@@ -241,6 +262,7 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
       if (listing.endedAt !== null || !(await repository.endListing(trx, actor.authorityId, listingId, clock.now(), actor.userId))) {
         throw new DomainRuleError(`This episode has already been taken off ${listing.panelName}`, 'panelId')
       }
+      return (await repository.findListing(trx, actor.authorityId, listingId)) ?? listing
     })
   }
 
@@ -263,7 +285,11 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
    * Moves the episode to another locality (the family moved): the coordinators of the new locality see it, those of the
    * old one no longer do. Says whether the mover can still see the episode (a coordinator of the old locality cannot).
    */
-  async function moveEpisode(context: RequestContext, episodeId: string, input: EpisodeLocalityInput): Promise<{ stillVisible: boolean }> {
+  async function moveEpisode(
+    context: RequestContext,
+    episodeId: string,
+    input: EpisodeLocalityInput,
+  ): Promise<{ stillVisible: boolean; localityId: string; localityName: string; version: number }> {
     const actor = practitionerOf(context)
     const localityId = input.localityId.toLowerCase()
     return access.transaction(context, async trx => {
@@ -279,13 +305,20 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
       )
       if (episode.status === 'closed') throw new DomainRuleError('This episode has ended: its locality cannot change', 'localityId')
       const localities = await repository.listLocalities(trx, actor.authorityId)
-      if (!localities.some(locality => locality.id === localityId)) throw new DomainRuleError('Choose the locality the family lives in now', 'localityId')
+      const chosen = localities.find(locality => locality.id === localityId)
+      if (!chosen) throw new DomainRuleError('Choose the locality the family lives in now', 'localityId')
       if (before.localityId === localityId) throw new DomainRuleError('The episode is already in this locality: choose another, or go back', 'localityId')
       if (!(await repository.setEpisodeLocality(trx, actor.authorityId, episodeId, localityId, input.version))) {
-        throw new DomainRuleError('Someone else changed this episode after you opened this page. Check the locality and save again', 'localityId')
+        // The form shows it as an error on the locality (400); the API answers 409.
+        throw new StaleEpisodeLocalityError('Someone else changed this episode after you opened this page. Check the locality and save again')
       }
       const after = await relationshipOf(trx, actor, episodeId)
-      return { stillVisible: access.decide(actor, 'episode.view', { authorityId: actor.authorityId, relationship: after }).allowed }
+      return {
+        stillVisible: access.decide(actor, 'episode.view', { authorityId: actor.authorityId, relationship: after }).allowed,
+        localityId,
+        localityName: chosen.name,
+        version: input.version + 1,
+      }
     })
   }
 
@@ -302,7 +335,64 @@ export function createPanelService(deps: { db: Kysely<Database>; config: Config;
     })
   }
 
-  return { ensureAllowed, listPanels, newPanelChoices, createPanel, panelPage, updatePanel, addMember, removeMember, episodePage, listEpisode, endListing, localityPage, moveEpisode, myPanels }
+  // ---- the API's panel views (src/features/panels/panels.api.ts) -------------------------------------------------------
+
+  /**
+   * The panels the caller may see: an administrator every panel of the authority with who sits on it (as their panels
+   * page, panel.manage); anyone else the active panels they sit on (as the panel member's page, panel.view: refused and
+   * audited without the panel member role).
+   */
+  async function panelsFor(context: RequestContext) {
+    const actor = practitionerOf(context)
+    if (access.decide(actor, 'panel.manage', { authorityId: actor.authorityId }).allowed) {
+      const panels = await manage(context, null, async (trx, authorityId) => {
+        const members = await repository.listAllMembers(trx, authorityId)
+        return (await repository.listPanels(trx, authorityId)).map(panel => ({ ...panel, members: members.filter(member => member.panelId === panel.id) }))
+      })
+      return { view: 'administrator' as const, panels }
+    }
+    const mine = await myPanels(context)
+    return { view: 'panel member' as const, panels: mine.map(panel => ({ ...panel, active: true, listedCount: panel.listings.length })) }
+  }
+
+  /**
+   * What is listed now at one panel. A panel member who sits on it (while it is active) sees every listing, audited as
+   * their panels page is (panel.view, record type panel); a coordinator sees the listings of the episodes they may list
+   * (those of their area, or that they lead), each audited as the episode's panels page is (panel.list-episode). Anyone
+   * else is refused (403, audited); a panel of another authority, or none, is not found.
+   */
+  async function panelListings(context: RequestContext, panelId: string) {
+    const actor = practitionerOf(context)
+    const panelRequest: AccessRequest = { action: 'panel.view', resource: { authorityId: actor.authorityId }, recordType: 'panel', recordId: isUuid(panelId) ? panelId : null }
+    const member = actor.roles.has('panel_member')
+    const coordinator = actor.roles.has('coordinator')
+    if (!member && !coordinator) {
+      // Refused and audited by the access layer (panel.view needs the panel member role) before anything is read.
+      await access.run(context, panelRequest, async () => undefined)
+      throw new ForbiddenError('You do not have access to this.')
+    }
+    return access.transaction(context, async trx => {
+      const panel = isUuid(panelId) ? await repository.findPanel(trx, actor.authorityId, panelId) : undefined
+      if (!panel) throw new NotFoundError(NOT_FOUND)
+      const listings = await repository.listCurrentListingsAt(trx, actor.authorityId, [panel.id])
+      if (member && panel.active && (await repository.sitsOn(trx, actor.authorityId, panel.id, actor.userId))) {
+        await access.assertWithin(trx, context, panelRequest, { details: { panels: 1, listings: listings.length } })
+        return { panel, listings }
+      }
+      if (!coordinator) throw new DeniedWithin(panelRequest, panel.active ? 'not on this panel' : 'the panel is not active')
+      const shown: typeof listings = []
+      for (const listing of listings) {
+        const relationship = await relationshipOf(trx, actor, listing.episodeId)
+        const resource = { authorityId: actor.authorityId, relationship }
+        if (!access.decide(actor, 'panel.list-episode', resource).allowed) continue
+        await access.assertWithin(trx, context, { action: 'panel.list-episode', resource, recordType: 'episode', recordId: listing.episodeId, episodeId: listing.episodeId }, { details: { page: 'panel listings', panelId: panel.id } })
+        shown.push(listing)
+      }
+      return { panel, listings: shown }
+    })
+  }
+
+  return { ensureAllowed, ensureEpisodeAllowed, panelsFor, panelListings, listPanels, newPanelChoices, createPanel, panelPage, updatePanel, addMember, removeMember, episodePage, listEpisode, endListing, localityPage, moveEpisode, myPanels }
 }
 
 export type PanelService = ReturnType<typeof createPanelService>
