@@ -39,8 +39,10 @@ export function createFamilyCopyService(deps: { db: Kysely<Database>; clock: Clo
         const names = await repository.agencyNames(trx, authorityId, agencyIds)
         const kinds = [...new Set(consents.flatMap(consent => consent.shareAgencyKinds))]
         const elements = await repository.listElements(trx, authorityId, assessment.id)
-        // The family's statements disagreeing with its elements, for the whole copy with one query.
-        const disputes = await listDisputesFor(trx, authorityId, episode.id, 'assessment_elements', elements.map(element => `${assessment.id}:${element.elementKey}:${element.subject}`))
+        // The family's statements disagreeing with its elements, for the whole copy with one query. The copy goes to the
+        // parents, so a young person's own statements are left out (they stay on the team's pages and in their own view).
+        const elementIds = elements.map(element => `${assessment.id}:${element.elementKey}:${element.subject}`)
+        const disputes = await listDisputesFor(trx, authorityId, episode.id, 'assessment_elements', elementIds, { notByYoungPeople: true })
         note.details = { copy }
         return {
           // Identity protection: details withheld from anyone in the family are withheld from the family's copy.

@@ -290,5 +290,27 @@ for (const kind of databaseKinds()) {
       assert.match(words, /Sam is healthy now: the asthma is under control\./)
       assert.equal(words.match(/You told us you disagree with this\./g)?.length, 1)
     })
+
+    it('leaves a young person’s own statement out of the copy their parents receive, and shows it to the team', async () => {
+      const youngPersonId = uuidv7()
+      const now = t.clock.now()
+      await db()
+        .insertInto('familyAccounts')
+        .values({ authorityId: world.authorityId, id: youngPersonId, name: 'Markton Young Person', email: 'young.markton@example.org', mobile: null, preferredChannel: 'email', kind: 'young_person', personId: world.episodeChildId, status: 'active', invitedByUserId: world.superUser.id, invitedAt: now, firstSignedInAt: now, lastSignedInAt: now, revokedAt: null, revokedByUserId: null })
+        .execute()
+      const statement = 'I do not want Mum to read this: I am not sleeping.'
+      await db()
+        .insertInto('recordDisputes')
+        .values({ authorityId: world.authorityId, id: uuidv7(), episodeId: world.episodeId, tableName: 'assessment_elements', recordId: `${world.assessmentId}:physical-development:${world.episodeChildId}`, recordLabel: 'Physical development', statement, byKind: 'family', byFamilyAccountId: youngPersonId, byUserId: null, byName: 'Markton Young Person', at: now })
+        .execute()
+      const page = await lead.get(paths.assessmentCompletion.familyCopy(world.episodeId))
+      assert.equal(page.statusCode, 200)
+      assert.doesNotMatch(page.body, /not sleeping/)
+      assert.equal(load(page.body)('.onestory-family-copy__body').text().match(/You told us you disagree with this\./g)?.length, 1, 'still only the parent’s')
+      const pdf = await lead.get(paths.assessmentCompletion.familyCopyPdf(world.episodeId))
+      assert.doesNotMatch(pdfText(pdf.rawPayload).replace(/\s+/g, ' '), /not sleeping/)
+      const api = await lead.get(`/api/v1/episodes/${world.episodeId}/assessment`)
+      assert.match(api.body, /not sleeping/, 'the team still sees it')
+    })
   })
 }

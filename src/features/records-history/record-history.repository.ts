@@ -174,21 +174,36 @@ export async function listDisputesFor(
   episodeId: string,
   tableName: DisputableTable,
   recordIds: readonly string[],
-  options: { byFamilyAccountId?: string } = {},
+  options: { byFamilyAccountId?: string; notByYoungPeople?: boolean } = {},
 ): Promise<DisputeRow[]> {
   if (recordIds.length === 0) return []
   let query = db
-    .selectFrom('recordDisputes')
-    .select(['id', 'tableName', 'recordId', 'recordLabel', 'statement', 'byKind', 'byName', 'at'])
-    .where('authorityId', '=', authorityId)
-    .where('episodeId', '=', episodeId)
-    .where('tableName', '=', tableName)
-    .where('recordId', 'in', [...recordIds])
+    .selectFrom('recordDisputes as d')
+    .select(['d.id', 'd.tableName', 'd.recordId', 'd.recordLabel', 'd.statement', 'd.byKind', 'd.byName', 'd.at'])
+    .where('d.authorityId', '=', authorityId)
+    .where('d.episodeId', '=', episodeId)
+    .where('d.tableName', '=', tableName)
+    .where('d.recordId', 'in', [...recordIds])
   // The family's own view shows a family member only what they said themselves.
-  if (options.byFamilyAccountId) query = query.where('byKind', '=', 'family').where('byFamilyAccountId', '=', options.byFamilyAccountId)
+  if (options.byFamilyAccountId) query = query.where('d.byKind', '=', 'family').where('d.byFamilyAccountId', '=', options.byFamilyAccountId)
+  // A young person's own words stay out of what their parents receive (as their views do in the family's own view).
+  if (options.notByYoungPeople) {
+    query = query.where(eb =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('familyAccounts as a')
+            .select('a.id')
+            .whereRef('a.authorityId', '=', 'd.authorityId')
+            .whereRef('a.id', '=', 'd.byFamilyAccountId')
+            .where('a.kind', '=', 'young_person'),
+        ),
+      ),
+    )
+  }
   return query
-    .orderBy('at', 'asc')
-    .orderBy('id', 'asc')
+    .orderBy('d.at', 'asc')
+    .orderBy('d.id', 'asc')
     .execute()
 }
 
