@@ -15,7 +15,8 @@ describe('audit log: pure parts', () => {
   it('neutralises spreadsheet formulae and quotes every CSV cell', () => {
     assert.equal(csvCell('=1+1'), `"'=1+1"`)
     assert.equal(csvCell('+44 1234'), `"'+44 1234"`)
-    assert.equal(csvCell('-2'), `"'-2"`)
+    assert.equal(csvCell('-2'), '"-2"', 'a plain negative number stays a number')
+    assert.equal(csvCell('-2+1'), `"'-2+1"`)
     assert.equal(csvCell('@SUM(A1)'), `"'@SUM(A1)"`)
     assert.equal(csvCell('\tx'), `"'\tx"`)
     assert.equal(csvCell('\rx'), `"'\rx"`)

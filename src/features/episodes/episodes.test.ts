@@ -352,7 +352,7 @@ for (const kind of databaseKinds()) {
           route.method === 'GET'
             ? await outsiderBrowser.get(url)
             : url.startsWith('/api/')
-              ? await t.app.inject({ method: 'POST', url, headers: { cookie: [...outsiderBrowser.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': outsiderBrowser.csrfToken, 'content-type': 'application/json' }, payload: '{}' })
+              ? await t.app.inject({ method: route.method === 'PUT' ? 'PUT' : 'POST', url, headers: { cookie: [...outsiderBrowser.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': outsiderBrowser.csrfToken, 'content-type': 'application/json' }, payload: '{}' })
               : await outsiderBrowser.post(url, { version: '1', outcome: 'x', reason: 'x' })
         assert.equal(response.statusCode, 403, `${route.method} ${url}`)
         assert.doesNotMatch(response.body, /Kettering/, `${route.method} ${url} showed the family`)
