@@ -331,7 +331,7 @@ export async function listHouseholdMembers(db: Db, authorityId: string, househol
     .select(['hm.personId', 'p.givenNames', 'p.familyName', 'p.dateOfBirth', 'p.expectedDateOfBirth', 'p.sex', 'hm.joinedAt', 'hm.leftAt'])
     .where('hm.authorityId', '=', authorityId)
     .where('hm.householdId', '=', householdId)
-    .orderBy('hm.leftAt', sql`asc nulls first`)
+    .orderBy('hm.leftAt', ob => ob.asc().nullsFirst())
     .orderBy('p.dateOfBirth', 'asc')
     .orderBy('p.familyName')
     .execute()
@@ -346,7 +346,7 @@ export async function listHouseholdsOf(db: Db, authorityId: string, personId: st
     .select(['hm.householdId', 'h.name', 'h.postcode', 'hm.joinedAt', 'hm.leftAt'])
     .where('hm.authorityId', '=', authorityId)
     .where('hm.personId', '=', personId)
-    .orderBy('hm.leftAt', sql`asc nulls first`)
+    .orderBy('hm.leftAt', ob => ob.asc().nullsFirst())
     .orderBy('hm.joinedAt')
     .execute()
 }
