@@ -30,6 +30,19 @@ export const reportSchema = z.object({
   openTotal: figure,
   supportWithoutLead: figure,
   months: z.array(z.object({ month: z.string(), opened: figure, closed: figure })),
+  openAtMonthEnd: z
+    .array(
+      z.object({
+        month: z.string().meta({ description: 'YYYY-MM.' }),
+        soFar: z.boolean().meta({ description: 'True for the current month, which has not ended: its figures are as at now.' }),
+        byStatus: z.array(z.object({ status: z.string(), name: z.string(), episodes: figure })).meta({ description: 'The open stages, in the order of openByStatus.' }),
+        total: figure.meta({ description: 'All open episodes at the end of the month; not shown when one of its parts is suppressed.' }),
+      }),
+    )
+    .meta({
+      description:
+        'Episodes open (not closed) at the end of each month of the period (UK time), by the stage they were at then, from the record history of status changes (docs/reports.md: changes made before the history began are not known).',
+    }),
   closuresByOutcome: z.array(z.object({ outcome: z.string(), name: z.string(), episodes: figure })),
   assessmentsCompleted: figure,
   medianDaysToAssessment: figure,
@@ -46,7 +59,7 @@ export const reportEndpoints: readonly ApiEndpoint[] = [
     operationId: 'getReport',
     summary: 'Aggregate reports',
     description:
-      'Figures for your authority (or one locality) over a period of whole months: open episodes by stage, opened and closed each month, how episodes ended, time to assessment, re-referrals and Distance Travelled per element. Never a case record. Counts of 1 to 4 are suppressed ("fewer than 5") and averages over fewer than 5 children are not given. Managers and coordinators; each read is audited.',
+      'Figures for your authority (or one locality) over a period of whole months: open episodes by stage (now, and at the end of each month), opened and closed each month, how episodes ended, time to assessment, re-referrals and Distance Travelled per element. Never a case record. Counts of 1 to 4 are suppressed ("fewer than 5") and averages over fewer than 5 children are not given. Managers and coordinators; each read is audited.',
     tag: 'Reports',
     action: 'reports.view',
     recordType: 'report',

@@ -34,15 +34,49 @@ export function countFigure(count: number): Figure {
  */
 export function countColumn(counts: readonly number[]): Figure[] {
   const figures = counts.map(countFigure)
+  protectColumn(counts, figures)
+  return figures
+}
+
+const hidden: Figure = { value: null, text: NOT_SHOWN, suppressed: true }
+
+/** Secondary suppression in place: when exactly one figure is suppressed, hides the next smallest non-zero one. */
+function protectColumn(counts: readonly number[], figures: Figure[]): boolean {
   const suppressed = figures.filter(figure => figure.suppressed).length
-  if (suppressed !== 1) return figures
+  if (suppressed !== 1) return false
   let smallest = -1
   counts.forEach((count, index) => {
     if (figures[index]?.suppressed || count === 0) return
     if (smallest === -1 || count < (counts[smallest] ?? Infinity)) smallest = index
   })
-  if (smallest !== -1) figures[smallest] = { value: null, text: NOT_SHOWN, suppressed: true }
-  return figures
+  if (smallest === -1) return false
+  figures[smallest] = hidden
+  return true
+}
+
+/**
+ * Two count columns whose difference row by row is known elsewhere — episodes opened minus episodes closed in a month
+ * is the change in the episodes open at the end of the month, which the month-end table shows. Each column is
+ * suppressed as by countColumn; then, where one figure of a row is suppressed, the other is hidden too (even a 0, which
+ * would otherwise give the suppressed one away), and each column protected again, until nothing changes. The
+ * difference can still be learnt, but not either figure.
+ */
+export function linkedColumns(first: readonly number[], second: readonly number[]): [Figure[], Figure[]] {
+  const a = countColumn(first)
+  const b = countColumn(second)
+  for (let changed = true; changed; ) {
+    changed = false
+    for (let index = 0; index < Math.min(a.length, b.length); index++) {
+      const [x, y] = [a[index], b[index]]
+      if (x === undefined || y === undefined || x.suppressed === y.suppressed) continue
+      if (x.suppressed) b[index] = hidden
+      else a[index] = hidden
+      changed = true
+    }
+    if (protectColumn(first, a)) changed = true
+    if (protectColumn(second, b)) changed = true
+  }
+  return [a, b]
 }
 
 /** The sum of counts, shown only when none of them is suppressed (otherwise it would give a suppressed one away). */

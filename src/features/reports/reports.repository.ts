@@ -35,7 +35,7 @@ export type OpenByStatusRow = { status: string; episodes: number; withoutLead: n
 
 /**
  * Open episodes now, by status, and of those in support how many have no current lead professional. A snapshot: the
- * period does not apply (the status history is not kept), the locality does.
+ * period does not apply (the month-end figures come from the history: countOpenAtMonthEnds), the locality does.
  */
 export async function countOpenByStatus(db: Db, scope: ReportScope): Promise<OpenByStatusRow[]> {
   const result = await sql<OpenByStatusRow>`
@@ -179,5 +179,58 @@ export async function distanceTravelled(db: Db, scope: ReportScope): Promise<Dis
            avg(latest_score - first_score)::float8 as "averageChange"
     from pairs
     group by element_key`.execute(db)
+  return result.rows
+}
+
+export type MonthEndRow = { month: string; status: string; episodes: number }
+
+/**
+ * Episodes open at the end of each month of the period, by the status they had then (docs/reports.md). `months` are
+ * the period's months, 'YYYY-MM', each with the first day of the month after it: the end of a month is the instant
+ * that next day starts in the UK, and a change at or after it belongs to the next month. For the current month nothing
+ * can have been recorded after now, so its figure is as at now.
+ *
+ * The status (and locality) of an episode at a moment M comes from record_history, which the trigger writes for every
+ * change of `episodes.status` and `episodes.locality_id` with the application clock's time: the new value of its latest
+ * change before M; if none, the old value of its earliest change from M on; if none, its current value. An episode
+ * counts from its start (`started_at`, as "opened" elsewhere in the report). Changes made before record_history existed
+ * are unknown (the figure then takes the earliest known value, or the current one). Months with none are absent.
+ */
+export async function countOpenAtMonthEnds(db: Db, scope: ReportScope, months: { month: string; nextDay: string }[]): Promise<MonthEndRow[]> {
+  if (months.length === 0) return []
+  const ends = sql.join(months.map(({ month, nextDay }) => sql`(${month}, ${ukMidnight(nextDay)})`))
+  const last = ukMidnight(months[months.length - 1]?.nextDay ?? scope.toDayExclusive)
+  // The value of one tracked field of the episode at b.at, per the rule above: the latest change before it, else the
+  // earliest change after it (its old value), else the current value. `found` tells a change to null from no change.
+  const valueAt = (field: 'status' | 'locality_id', alias: string, which: 'before' | 'after') => sql`
+    left join lateral (
+      select true as found, ${which === 'before' ? sql`h.new_value` : sql`h.old_value`} as value
+      from record_history h
+      where h.authority_id = e.authority_id and h.table_name = 'episodes' and h.record_id = e.id::text
+        and h.operation = 'update' and h.field = ${field}
+        and ${which === 'before' ? sql`h.at < b.at` : sql`h.at >= b.at`}
+      order by ${which === 'before' ? sql`h.at desc, h.seq desc` : sql`h.at asc, h.seq asc`}
+      limit 1
+    ) ${sql.raw(alias)} on true`
+  const locality =
+    scope.localityId === undefined
+      ? sql``
+      : sql`and (case when lb.found then lb.value when la.found then la.value else e.locality_id::text end) = ${scope.localityId}`
+  const localityJoins = scope.localityId === undefined ? sql`` : sql`${valueAt('locality_id', 'lb', 'before')} ${valueAt('locality_id', 'la', 'after')}`
+  const result = await sql<MonthEndRow>`
+    with ends (month, at) as (values ${ends}),
+    states as (
+      select b.month, (case when sb.found then sb.value when sa.found then sa.value else e.status end) as status
+      from episodes e
+      join ends b on e.started_at < b.at
+      ${valueAt('status', 'sb', 'before')}
+      ${valueAt('status', 'sa', 'after')}
+      ${localityJoins}
+      where e.authority_id = ${scope.authorityId} and e.started_at < ${last} ${locality}
+    )
+    select month, status, count(*)::int as "episodes"
+    from states
+    where status <> 'closed'
+    group by month, status`.execute(db)
   return result.rows
 }

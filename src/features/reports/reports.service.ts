@@ -9,7 +9,7 @@ import { elementsOf } from '../assessments/template-content.ts'
 import { CAF_STANDARD } from '../assessments/shipped-templates/caf-standard.ts'
 import { SHIPPED_TEMPLATES } from '../assessments/shipped-templates/index.ts'
 import { OUTCOME_NAMES, STATUS_NAMES } from '../episodes/episodes.view-models.ts'
-import { averageFigure, countColumn, countFigure, totalFigure, type Figure } from './reports.figures.ts'
+import { averageFigure, countColumn, countFigure, linkedColumns, totalFigure, type Figure } from './reports.figures.ts'
 import * as repository from './reports.repository.ts'
 import {
   currentUkMonth,
@@ -54,6 +54,9 @@ export function monthLabel(month: Month): string {
 
 export type DistanceFigure = { elementKey: string; element: string; children: Figure; averageFirst: Figure; averageLatest: Figure; averageChange: Figure }
 
+/** One month's row of "Open at the end of each month, by stage": `soFar` for the current month (as at now). */
+export type MonthEndFigures = { month: string; name: string; soFar: boolean; byStatus: { status: string; name: string; episodes: Figure }[]; total: Figure }
+
 export type Report = {
   filter: ReportFilter
   locality: { id: string; name: string } | null
@@ -61,6 +64,7 @@ export type Report = {
   openTotal: Figure
   supportWithoutLead: Figure
   months: { month: string; name: string; opened: Figure; closed: Figure }[]
+  openAtMonthEnd: MonthEndFigures[]
   closuresByOutcome: { outcome: string; name: string; episodes: Figure }[]
   assessmentsCompleted: Figure
   medianDaysToAssessment: Figure
@@ -112,11 +116,16 @@ export function createReportService(deps: { db: Kysely<Database>; config: Config
       }
       const open = await repository.countOpenByStatus(trx, scope)
       const byMonth = await repository.countByMonth(trx, scope)
+      const monthEnds = await repository.countOpenAtMonthEnds(
+        trx,
+        scope,
+        monthsOf(filter).map(month => ({ month: monthKey(month), nextDay: firstDayOf(addMonths(month, 1)) })),
+      )
       const outcomes = await repository.countClosuresByOutcome(trx, scope)
       const flow = await repository.flowFigures(trx, scope)
       const distance = await repository.distanceTravelled(trx, scope)
       note.details = { format: purpose, localityId: filter.localityId ?? null, from: monthKey(filter.from), to: monthKey(filter.to) }
-      return { kind: 'report', report: buildReport(filter, locality, { open, byMonth, outcomes, flow, distance }), values: parsed.values, ...options }
+      return { kind: 'report', report: buildReport(filter, locality, { open, byMonth, monthEnds, outcomes, flow, distance }, current), values: parsed.values, ...options }
     })
   }
 
@@ -130,17 +139,23 @@ export function buildReport(
   raw: {
     open: repository.OpenByStatusRow[]
     byMonth: repository.MonthRow[]
+    monthEnds: repository.MonthEndRow[]
     outcomes: repository.OutcomeRow[]
     flow: repository.FlowFigures
     distance: repository.DistanceRow[]
   },
+  /** The month it is now in the UK: its row of the month-end table is "so far". */
+  current: Month,
 ): Report {
   const openCounts = OPEN_STATUSES.map(status => raw.open.find(row => row.status === status)?.episodes ?? 0)
   const openFigures = countColumn(openCounts)
   const months = monthsOf(filter)
   const countIn = (kind: 'opened' | 'closed', month: Month) => raw.byMonth.find(row => row.kind === kind && row.month === monthKey(month))?.episodes ?? 0
-  const opened = countColumn(months.map(month => countIn('opened', month)))
-  const closed = countColumn(months.map(month => countIn('closed', month)))
+  // Opened minus closed in a month is the change in the month-end total: a suppressed one is hidden with its partner.
+  const [opened, closed] = linkedColumns(
+    months.map(month => countIn('opened', month)),
+    months.map(month => countIn('closed', month)),
+  )
   const outcomes = [...raw.outcomes].sort((a, b) => b.episodes - a.episodes || a.outcome.localeCompare(b.outcome))
   const outcomeFigures = countColumn(outcomes.map(row => row.episodes))
   const elementKeys = [...STANDARD_ELEMENTS, ...raw.distance.map(row => row.elementKey).filter(key => !STANDARD_ELEMENTS.includes(key)).sort()]
@@ -156,6 +171,20 @@ export function buildReport(
       opened: opened[index] ?? countFigure(0),
       closed: closed[index] ?? countFigure(0),
     })),
+    openAtMonthEnd: months.map(month => {
+      const key = monthKey(month)
+      // Each month is a column like "Open episodes now": 1–4 suppressed, the next smallest hidden when only one is,
+      // and the total only when none of its parts is suppressed.
+      const counts = OPEN_STATUSES.map(status => raw.monthEnds.find(row => row.month === key && row.status === status)?.episodes ?? 0)
+      const figures = countColumn(counts)
+      return {
+        month: key,
+        name: monthLabel(month),
+        soFar: key === monthKey(current),
+        byStatus: OPEN_STATUSES.map((status, index) => ({ status, name: STATUS_NAMES[status] ?? status, episodes: figures[index] ?? countFigure(0) })),
+        total: totalFigure(counts, figures),
+      }
+    }),
     closuresByOutcome: outcomes.map((row, index) => ({ outcome: row.outcome, name: CLOSURE_NAMES[row.outcome] ?? row.outcome, episodes: outcomeFigures[index] ?? countFigure(0) })),
     assessmentsCompleted: countFigure(raw.flow.assessmentsCompleted),
     medianDaysToAssessment: averageFigure(raw.flow.medianDaysToAssessment, raw.flow.assessmentsCompleted),

@@ -1,9 +1,10 @@
 import { csvDocument } from '../../lib/csv.ts'
 import type { FormErrors } from '../../lib/validation.ts'
 import { paths } from '../../paths.ts'
+import { STATUS_NAMES } from '../episodes/episodes.view-models.ts'
 import type { Figure } from './reports.figures.ts'
 import { filterQuery, monthKey, type FilterProblem, type ReportQueryValues } from './reports.schemas.ts'
-import { monthLabel, type Report, type ReportOptions } from './reports.service.ts'
+import { monthLabel, OPEN_STATUSES, type MonthEndFigures, type Report, type ReportOptions } from './reports.service.ts'
 
 // Pure functions from the report (figures already suppressed) to GOV.UK macro arguments, CSV and API shapes.
 
@@ -35,6 +36,11 @@ export function filterForm(values: ReportQueryValues, options: ReportOptions, ch
   }
 }
 
+/** "December 2026 (so far)" for the month that has not ended yet. */
+function monthEndLabel(row: MonthEndFigures): string {
+  return row.soFar ? `${row.name} (so far)` : row.name
+}
+
 export function reportPage(report: Report) {
   const query = filterQuery(report.filter)
   return {
@@ -47,6 +53,9 @@ export function reportPage(report: Report) {
     ],
     supportWithoutLead: report.supportWithoutLead.text,
     monthRows: report.months.map(row => [{ text: row.name }, cell(row.opened), cell(row.closed)]),
+    monthEndHead: [{ text: 'Month' }, ...OPEN_STATUSES.map(status => ({ text: STATUS_NAMES[status] ?? status, format: 'numeric' })), { text: 'All open episodes', format: 'numeric' }],
+    monthEndRows: report.openAtMonthEnd.map(row => [{ text: monthEndLabel(row) }, ...row.byStatus.map(stage => cell(stage.episodes)), cell(row.total)]),
+    monthEndSoFar: report.openAtMonthEnd.some(row => row.soFar),
     outcomeRows: report.closuresByOutcome.map(row => [{ text: row.name }, cell(row.episodes)]),
     flowRows: [
       { key: { text: 'Assessments completed' }, value: { text: report.assessmentsCompleted.text } },
@@ -76,6 +85,11 @@ export function reportCsv(report: Report): string {
     add('Episodes each month', row.month, 'Opened', row.opened)
     add('Episodes each month', row.month, 'Closed', row.closed)
   }
+  for (const row of report.openAtMonthEnd) {
+    const month = row.soFar ? `${row.month} (so far)` : row.month
+    for (const stage of row.byStatus) add('Open at the end of each month', month, stage.name, stage.episodes)
+    add('Open at the end of each month', month, 'All open episodes', row.total)
+  }
   for (const row of report.closuresByOutcome) add('How episodes ended', row.name, 'Episodes', row.episodes)
   add('Assessments and re-referrals', 'Assessments completed', 'Assessments', report.assessmentsCompleted)
   add('Assessments and re-referrals', 'Days from start to assessment completion', 'Median', report.medianDaysToAssessment)
@@ -100,6 +114,12 @@ export function reportApiView(report: Report) {
     openTotal: report.openTotal,
     supportWithoutLead: report.supportWithoutLead,
     months: report.months.map(row => ({ month: row.month, opened: row.opened, closed: row.closed })),
+    openAtMonthEnd: report.openAtMonthEnd.map(row => ({
+      month: row.month,
+      soFar: row.soFar,
+      byStatus: row.byStatus.map(stage => ({ status: stage.status, name: stage.name, episodes: stage.episodes })),
+      total: row.total,
+    })),
     closuresByOutcome: report.closuresByOutcome.map(row => ({ outcome: row.outcome, name: row.name, episodes: row.episodes })),
     assessmentsCompleted: report.assessmentsCompleted,
     medianDaysToAssessment: report.medianDaysToAssessment,
