@@ -138,6 +138,45 @@ async function buildEpisodeRecords(t: TestApp, authorityId: string, ownerId: str
   return { episodeId, consentId, referralId, episodeChildId: childId, assessmentId, ...plan, documentId, familyDocumentId, meetingId, reviewId }
 }
 
+/**
+ * An episode in support (started 90 days ago) about a new child called `name` `familyName`, in a locality, with its
+ * own child; `leadUser` (when given) owns it and is its lead professional, and `teamMates` are members of its team.
+ */
+export async function buildLocalityEpisode(
+  t: TestApp,
+  world: AuthorityWorld,
+  options: { name: string; familyName: string; localityId: string | null; leadUser: TestUser | null; teamMates?: TestUser[]; status?: 'support' | 'closed' },
+): Promise<{ id: string; childId: string; reference: string }> {
+  const db = t.database.db
+  const { authorityId } = world
+  const status = options.status ?? 'support'
+  const startedAt = new Date(t.clock.now().getTime() - 90 * 86_400_000)
+  const childId = uuidv7()
+  await db
+    .insertInto('persons')
+    .values({ authorityId, id: childId, givenNames: options.name, familyName: options.familyName, dateOfBirth: '2016-02-02', searchName: `${options.name} ${options.familyName}`.toLowerCase(), createdByUserId: world.superUser.id })
+    .execute()
+  const id = uuidv7()
+  const reference = `EH-2026-${id.slice(-6).toUpperCase()}`
+  await db
+    .insertInto('episodes')
+    .values({ authorityId, id, reference, scope: 'child', householdId: null, localityId: options.localityId, agencyId: world.agencyId, status, outcome: null, startedByUserId: world.superUser.id, startedAt, closedAt: status === 'closed' ? t.clock.now() : null, templateVersionId: world.templateVersionId })
+    .execute()
+  await db.insertInto('episodePeople').values({ authorityId, episodeId: id, personId: childId, role: 'child' }).execute()
+  const lead = options.leadUser
+  if (lead) {
+    await db.insertInto('episodeMembers').values({ authorityId, episodeId: id, userId: lead.id, agencyId: world.agencyId, role: 'owner', addedByUserId: lead.id, joinedAt: startedAt, leftAt: null }).execute()
+    for (const mate of options.teamMates ?? []) {
+      await db.insertInto('episodeMembers').values({ authorityId, episodeId: id, userId: mate.id, agencyId: world.agencyId, role: 'member', addedByUserId: lead.id, joinedAt: startedAt, leftAt: null }).execute()
+    }
+    await db
+      .insertInto('leadProfessionals')
+      .values({ authorityId, id: uuidv7(), episodeId: id, scope: 'whole_family', userId: lead.id, agencyId: world.agencyId, appointedVia: 'team_meeting', meetingId: null, familyChose: true, familyPreference: null, appointedByUserId: lead.id, startedAt, endedAt: null, endedReason: null })
+      .execute()
+  }
+  return { id, childId, reference }
+}
+
 /** Route parameters filled with the records of one authority; a test fails on a parameter it does not know. */
 export function fillRoute(url: string, world: AuthorityWorld): string {
   return url.replace(/:(\w+)/g, (_match, name: string) => {

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { buildTestApp, type Browser, type TestApp } from '../../../test/helpers/build-test-app.ts'
 import { buildLocality, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
-import { buildAuthorityWorld, type AuthorityWorld } from '../../../test/helpers/world.ts'
+import { buildAuthorityWorld, buildLocalityEpisode, type AuthorityWorld } from '../../../test/helpers/world.ts'
 import type { Role } from '../../db/schema.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 
@@ -15,7 +15,6 @@ import { uuidv7 } from '../../lib/ids.ts'
 type Json = Record<string, unknown>
 type Method = 'GET' | 'POST' | 'PUT'
 
-const DAY = 86_400_000
 
 function assertProblem(response: LightMyRequestResponse, status: number): Json {
   assert.equal(response.statusCode, status, response.body.slice(0, 400))
@@ -113,29 +112,9 @@ for (const kind of databaseKinds()) {
       return { localityId: row.localityId, version: Number(row.version) }
     }
 
-    /** An episode in support about a new child, in a locality, optionally led by `leadUser` (with `teamMate` on the team). */
-    async function episode(name: string, localityId: string, leadUser: TestUser | null, status: 'support' | 'closed' = 'support') {
-      const db = t.database.db
-      const authorityId = world.authorityId
-      const startedAt = new Date(t.clock.now().getTime() - 90 * DAY)
-      const childId = uuidv7()
-      await db.insertInto('persons').values({ authorityId, id: childId, givenNames: name, familyName: 'Apiby', dateOfBirth: '2016-02-02', searchName: `${name} apiby`.toLowerCase(), createdByUserId: world.superUser.id }).execute()
-      const id = uuidv7()
-      const reference = `EH-2026-${id.slice(-6).toUpperCase()}`
-      await db
-        .insertInto('episodes')
-        .values({ authorityId, id, reference, scope: 'child', householdId: null, localityId, agencyId: world.agencyId, status, outcome: null, startedByUserId: world.superUser.id, startedAt, closedAt: status === 'closed' ? t.clock.now() : null, templateVersionId: world.templateVersionId })
-        .execute()
-      await db.insertInto('episodePeople').values({ authorityId, episodeId: id, personId: childId, role: 'child' }).execute()
-      if (leadUser) {
-        await db.insertInto('episodeMembers').values({ authorityId, episodeId: id, userId: leadUser.id, agencyId: world.agencyId, role: 'owner', addedByUserId: leadUser.id, joinedAt: startedAt, leftAt: null }).execute()
-        await db.insertInto('episodeMembers').values({ authorityId, episodeId: id, userId: user('teamMate').id, agencyId: world.agencyId, role: 'member', addedByUserId: leadUser.id, joinedAt: startedAt, leftAt: null }).execute()
-        await db
-          .insertInto('leadProfessionals')
-          .values({ authorityId, id: uuidv7(), episodeId: id, scope: 'whole_family', userId: leadUser.id, agencyId: world.agencyId, appointedVia: 'team_meeting', meetingId: null, familyChose: true, familyPreference: null, appointedByUserId: leadUser.id, startedAt, endedAt: null, endedReason: null })
-          .execute()
-      }
-      return { id, reference }
+    /** An episode in support about a new child, in a locality, optionally led by `leadUser` (test/helpers/world.ts). */
+    function episode(name: string, localityId: string, leadUser: TestUser | null, status: 'support' | 'closed' = 'support') {
+      return buildLocalityEpisode(t, world, { name, familyName: 'Apiby', localityId, leadUser, status, teamMates: [user('teamMate')] })
     }
 
     before(async () => {

@@ -4,7 +4,7 @@ import { load } from 'cheerio'
 import { databaseKinds } from '../../../test/helpers/database.ts'
 import { buildTestApp, errorSummary, type Browser, type TestApp } from '../../../test/helpers/build-test-app.ts'
 import { buildLocality, buildUser, signIn, type TestUser } from '../../../test/helpers/builders.ts'
-import { buildAuthorityWorld, type AuthorityWorld } from '../../../test/helpers/world.ts'
+import { buildAuthorityWorld, buildLocalityEpisode, type AuthorityWorld } from '../../../test/helpers/world.ts'
 import { uuidv7 } from '../../lib/ids.ts'
 import { paths } from '../../paths.ts'
 
@@ -12,7 +12,6 @@ import { paths } from '../../paths.ts'
 // localities a coordinator coordinates; the lead professional lists an episode at a panel; its members read it (never
 // change it) while it is listed; a coordinator sees only the episodes (and dashboard) of their localities.
 
-const DAY = 86_400_000
 
 for (const kind of databaseKinds()) {
   describe(`panels and coordinators' localities (${kind})`, () => {
@@ -31,28 +30,9 @@ for (const kind of databaseKinds()) {
     let localityB = ''
     const episodes = { listed: { id: '', childId: '', reference: '' }, closed: { id: '', childId: '', reference: '' }, inA: { id: '', childId: '', reference: '' }, inB: { id: '', childId: '', reference: '' } }
 
-    /** An episode in support (started 90 days ago) about a new child, in a locality, optionally led by `leadUser`. */
-    async function episode(name: string, localityId: string | null, leadUser: TestUser | null, status: 'support' | 'closed' = 'support') {
-      const db = t.database.db
-      const authorityId = world.authorityId
-      const startedAt = new Date(t.clock.now().getTime() - 90 * DAY)
-      const childId = uuidv7()
-      await db.insertInto('persons').values({ authorityId, id: childId, givenNames: name, familyName: 'Panelby', dateOfBirth: '2016-02-02', searchName: `${name} panelby`.toLowerCase(), createdByUserId: world.superUser.id }).execute()
-      const id = uuidv7()
-      const reference = `EH-2026-${id.slice(-6).toUpperCase()}`
-      await db
-        .insertInto('episodes')
-        .values({ authorityId, id, reference, scope: 'child', householdId: null, localityId, agencyId: world.agencyId, status, outcome: null, startedByUserId: world.superUser.id, startedAt, closedAt: status === 'closed' ? t.clock.now() : null, templateVersionId: world.templateVersionId })
-        .execute()
-      await db.insertInto('episodePeople').values({ authorityId, episodeId: id, personId: childId, role: 'child' }).execute()
-      if (leadUser) {
-        await db.insertInto('episodeMembers').values({ authorityId, episodeId: id, userId: leadUser.id, agencyId: world.agencyId, role: 'owner', addedByUserId: leadUser.id, joinedAt: startedAt, leftAt: null }).execute()
-        await db
-          .insertInto('leadProfessionals')
-          .values({ authorityId, id: uuidv7(), episodeId: id, scope: 'whole_family', userId: leadUser.id, agencyId: world.agencyId, appointedVia: 'team_meeting', meetingId: null, familyChose: true, familyPreference: null, appointedByUserId: leadUser.id, startedAt, endedAt: null, endedReason: null })
-          .execute()
-      }
-      return { id, childId, reference }
+    /** An episode in support about a new child, in a locality, optionally led by `leadUser` (test/helpers/world.ts). */
+    function episode(name: string, localityId: string | null, leadUser: TestUser | null, status: 'support' | 'closed' = 'support') {
+      return buildLocalityEpisode(t, world, { name, familyName: 'Panelby', localityId, leadUser, status })
     }
 
     async function listings(episodeId: string) {
