@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.ts'
-import type { Database, RelationshipKind } from '../../db/schema.ts'
+import type { Database, RelationshipKind, Role } from '../../db/schema.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { composeServices, type Services } from '../../composition.ts'
 import type { PractitionerActor, RequestContext } from '../../policy/actor.ts'
@@ -31,6 +31,10 @@ export type DemoTeam = {
   healthVisitorUserId: string
   youngCarersWorker: DemoPractitioner & { agencyId: string }
   pastoralLead: DemoPractitioner & { agencyId: string }
+  /** The administrator who sets up the authority's panel, the coordinator who lists an episode there, and the panel member who sits on it. */
+  administrator: DemoPractitioner
+  coordinator: DemoPractitioner
+  panelMemberUserId: string
   agencyIds: ReadonlyMap<string, string>
 }
 
@@ -75,14 +79,14 @@ function weekdayNear(now: Date, daysAgo: number): number {
   return day === 6 ? daysAgo + 1 : day === 0 ? daysAgo - 1 : daysAgo
 }
 
-function practitionerContext(authorityId: string, person: DemoPractitioner, actingAgencyId: string | null): RequestContext {
+function practitionerContext(authorityId: string, person: DemoPractitioner, actingAgencyId: string | null, roles: Role[] = ['practitioner']): RequestContext {
   const actor: PractitionerActor = {
     kind: 'practitioner',
     userId: person.userId,
     authorityId,
     name: person.name,
     email: person.email,
-    roles: new Set(['practitioner']),
+    roles: new Set(roles),
     agencyIds: person.agencyIds,
     actingAgencyId,
     via: 'session',
@@ -965,6 +969,34 @@ export async function seedDemoFamilies(db: Kysely<Database>, config: Config, tea
       reference: 'NX-CSC-48213',
     })
     families.push({ familyName: 'Ashdown', stage: 'Safeguarding referral made from the checklist', episodeId: episode.id, reference: episode.reference })
+  }
+
+  // ---- 5. The early help panel: the administrator sets it up, the demo panel member sits on it, and the coordinator
+  // lists the Kettering family's episode at it, for advice on what to offer; and a parent's disagreement ---------------
+  {
+    const kettering = families.find(family => family.familyName === 'Kettering')
+    if (!kettering) throw new Error('demo seed: the Kettering episode is missing')
+    clock.at(4, 9)
+    const administrator = practitionerContext(team.authorityId, team.administrator, team.administrator.agencyIds[0] ?? null, ['administrator'])
+    const panelId = await services.panels.createPanel(administrator, { name: 'Northshire Early Help Panel', localityId: null })
+    await services.panels.addMember(administrator, panelId, team.panelMemberUserId)
+    clock.at(4, 11, 30)
+    const coordinator = practitionerContext(team.authorityId, team.coordinator, team.coordinator.agencyIds[0] ?? null, ['coordinator'])
+    await services.panels.listEpisode(coordinator, kettering.episodeId, {
+      panelId,
+      reason: 'Since the separation Ellie is withdrawn at school and Noah’s speech is behind. The team would like the panel’s advice on a speech and language referral and a parenting course place.',
+    })
+
+    // Daniel Kettering rang to disagree with what the assessment says of the family (recorded on the episode's history).
+    clock.at(4, 14)
+    const history = await services.recordHistory.episodeHistory(context, kettering.episodeId)
+    const disputed = history.disputable.find(item => item.tableName === 'assessment_elements' && /family/.test(item.recordId)) ?? history.disputable[0]
+    if (!disputed) throw new Error('demo seed: nothing in the Kettering episode to disagree with')
+    await services.recordHistory.recordDispute(context, kettering.episodeId, {
+      record: `${disputed.tableName}|${disputed.recordId}`,
+      statement: 'Daniel rang to say the assessment makes it sound as if he rarely sees the children. He has them every other weekend and every Wednesday evening, and wants that written down.',
+      byName: 'Daniel Kettering (dad), by telephone',
+    })
   }
 
   return families

@@ -34,6 +34,9 @@ export const DEMO_YOUNG_CARERS_EMAIL = 'youthworker@northshire.example'
 export const DEMO_PASTORAL_EMAIL = 'pastoral@northshire.example'
 /** The early help coordinator, whose dashboard shows what is slipping across the authority. */
 export const DEMO_COORDINATOR_EMAIL = 'coordinator@northshire.example'
+/** Sets up the early help panel; the panel member sits on it (the Kettering episode is listed there). */
+const DEMO_ADMINISTRATOR_EMAIL = 'admin@northshire.example'
+const DEMO_PANEL_MEMBER_EMAIL = 'panel@northshire.example'
 const DEMO_FAMILY_NAMES = ['Marsh', 'Kettering', 'Whitlow', 'Ashdown']
 
 const LOCALITIES = ['Northshire Central', 'Riverside', 'Moorland', 'Coastal'] as const
@@ -127,7 +130,10 @@ export async function seedDemoAuthority(db: Kysely<Database>, options: { config?
   })
   const practitioner = users.get(DEMO_PRACTITIONER_EMAIL)
   const healthVisitor = users.get(DEMO_CONTRIBUTOR_EMAIL)
-  if (!practitioner || !healthVisitor) throw new Error('demo seed: the demo practitioner or health visitor account is missing')
+  const administrator = users.get(DEMO_ADMINISTRATOR_EMAIL)
+  const panelMember = users.get(DEMO_PANEL_MEMBER_EMAIL)
+  const coordinator = users.get(DEMO_COORDINATOR_EMAIL)
+  if (!practitioner || !healthVisitor || !administrator || !panelMember || !coordinator) throw new Error('demo seed: a demo account the families need is missing')
   /** A colleague on Tegan Marsh's team, working for the named agency (one of theirs). */
   const colleague = (email: string, agencyName: string) => {
     const user = users.get(email)
@@ -144,6 +150,9 @@ export async function seedDemoAuthority(db: Kysely<Database>, options: { config?
         authorityId,
         practitioner: { userId: practitioner.userId, name: practitioner.account.name, email: practitioner.account.email, agencyIds: practitioner.agencyIds },
         healthVisitorUserId: healthVisitor.userId,
+        administrator: { userId: administrator.userId, name: administrator.account.name, email: administrator.account.email, agencyIds: administrator.agencyIds },
+        coordinator: { userId: coordinator.userId, name: coordinator.account.name, email: coordinator.account.email, agencyIds: coordinator.agencyIds },
+        panelMemberUserId: panelMember.userId,
         youngCarersWorker: colleague(DEMO_YOUNG_CARERS_EMAIL, 'Young Carers Northshire'),
         pastoralLead: colleague(DEMO_PASTORAL_EMAIL, 'Moorland Academy'),
         agencyIds,
