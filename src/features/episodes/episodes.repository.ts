@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts'
 import type { ChecklistAnswerRecord, ChecklistOutcome, ConsentsTable, EpisodeStatus, SafeguardingReferralsTable } from '../../db/schema.ts'
 import type { RecordRelationship } from '../../policy/policy.ts'
 import type { TemplateContent } from '../assessments/template-content.ts'
-import { episodeCoordination } from '../panels/coordination.repository.ts'
+import { episodeCoordinationColumns } from '../panels/coordination.repository.ts'
 import { agencyNotAgreed, agencyWithdrawn, sharedWithoutAgreement } from './sharing.repository.ts'
 
 // All Kysely code of episodes of early help. Every query names the authority it works in.
@@ -21,8 +21,14 @@ export async function findEpisodeRelationship(
   episodeId: string,
   userId: string,
 ): Promise<RecordRelationship> {
-  const member = await db
-    .selectFrom('episodeMembers as m')
+  // Access rule (b), coordinators of the episode's locality and panel members while it is listed at their panel, is
+  // read in the same round trip: the episode, left-joined to the user's current membership of its team.
+  const coordination = episodeCoordinationColumns(authorityId, userId)
+  const row = await db
+    .selectFrom('episodes as e')
+    .leftJoin('episodeMembers as m', join =>
+      join.onRef('m.authorityId', '=', 'e.authorityId').onRef('m.episodeId', '=', 'e.id').on('m.userId', '=', userId).on('m.leftAt', 'is', null),
+    )
     .select(eb => [
       'm.role',
       agencyWithdrawn.as('withdrawn'),
@@ -41,17 +47,17 @@ export async function findEpisodeRelationship(
         )
         .as('lead'),
       agencyNotAgreed.as('notAgreed'),
+      coordination.coordinates.as('coordinates'),
+      coordination.listed.as('listed'),
     ])
-    .where('m.authorityId', '=', authorityId)
-    .where('m.episodeId', '=', episodeId)
-    .where('m.userId', '=', userId)
-    .where('m.leftAt', 'is', null)
+    .where('e.authorityId', '=', authorityId)
+    .where('e.id', '=', episodeId)
     .executeTakeFirst()
-  // Access rule (b): coordinators of the episode's locality, and panel members while it is listed at their panel.
-  const coordination = await episodeCoordination(db, authorityId, episodeId, userId)
-  if (!member) return { onTeam: false, episodeId, ...coordination, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
+  const area = { coordinatesArea: row?.coordinates === true, listedAtPanel: row?.listed === true }
+  const member = row?.role ? row : undefined
+  if (!member) return { onTeam: false, episodeId, ...area, ...(await breakGlassOf(db, authorityId, episodeId, userId)) }
   const relationship = {
-    ...coordination,
+    ...area,
     onTeam: true,
     contributorOnly: member.role === 'contributor',
     agencyConsentWithdrawn: member.withdrawn === true,

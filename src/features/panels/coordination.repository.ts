@@ -36,8 +36,21 @@ async function coordinationOf(db: Db, authorityId: string, userId: string, episo
   return { coordinatesArea: found?.coordinates === true, listedAtPanel: found?.listed === true }
 }
 
-export function episodeCoordination(db: Db, authorityId: string, episodeId: string, userId: string): Promise<Coordination> {
-  return coordinationOf(db, authorityId, userId, sql`select id as episode_id from episodes where authority_id = ${authorityId} and id = ${episodeId}`, 'nobody')
+/**
+ * Rule (b) for one episode aliased `e` in the caller's query, so that the episode's relationship is read in one round
+ * trip with the team membership (findEpisodeRelationship): the same rule as coordinationOf for a single episode.
+ */
+export function episodeCoordinationColumns(authorityId: string, userId: string): { coordinates: RawBuilder<boolean>; listed: RawBuilder<boolean> } {
+  return {
+    coordinates: sql<boolean>`(exists (select 1 from user_roles r where r.authority_id = ${authorityId} and r.user_id = ${userId} and r.role = 'coordinator')
+      and (not exists (select 1 from coordinator_localities cl where cl.authority_id = ${authorityId} and cl.user_id = ${userId})
+           or e.locality_id in (select cl.locality_id from coordinator_localities cl where cl.authority_id = ${authorityId} and cl.user_id = ${userId})))`,
+    listed: sql<boolean>`exists (
+      select 1 from panel_listings pl
+        join panels p on p.authority_id = pl.authority_id and p.id = pl.panel_id and p.active
+        join panel_members pm on pm.authority_id = pl.authority_id and pm.panel_id = pl.panel_id and pm.user_id = ${userId}
+       where pl.authority_id = ${authorityId} and pl.episode_id = e.id and pl.ended_at is null)`,
+  }
 }
 
 /** A person: the episodes about them, or about a household they live in. A person in no episode is the whole-authority coordinators'. */
