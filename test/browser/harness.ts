@@ -17,7 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots')
 const AXE_REPORTS = path.join(ROOT, 'test-results', 'axe')
 const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8')
-const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+export const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 const BLOCKING_IMPACTS = new Set(['serious', 'critical'])
 
 export const DEMO_PASSWORD = 'northshire-demo-only'
@@ -25,6 +25,8 @@ export const demoAccounts = {
   administrator: 'admin@northshire.example',
   practitioner: 'familysupport@northshire.example',
   coordinator: 'coordinator@northshire.example',
+  manager: 'manager@northshire.example',
+  panelMember: 'panel@northshire.example',
 } as const
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 type AxeNode = { target: unknown[]; html: string; failureSummary?: string }
-type AxeViolation = { id: string; impact: string | null; help: string; helpUrl: string; nodes: AxeNode[] }
+export type AxeViolation = { id: string; impact: string | null; tags?: string[]; help: string; helpUrl: string; nodes: AxeNode[] }
 
 /**
  * The one accepted exception, narrowly matched: govuk-frontend's own script puts aria-expanded on a radio or checkbox
@@ -145,17 +147,84 @@ function isViolationList(value: unknown): value is AxeViolation[] {
   return Array.isArray(value) && value.every(item => typeof item === 'object' && item !== null && 'id' in item && 'nodes' in item)
 }
 
-const RUN_AXE = `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(WCAG_22_AA)} }, resultTypes: ['violations'] })
-  .then(results => results.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+function runAxe(tags: readonly string[]): string {
+  return `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(tags)} }, resultTypes: ['violations'] })
+  .then(results => results.violations.map(v => ({ id: v.id, impact: v.impact, tags: v.tags, help: v.help, helpUrl: v.helpUrl,
     nodes: v.nodes.map(n => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) })))`
+}
 
-/** Runs axe-core in a page. It is evaluated through the DevTools protocol, which the strict CSP does not govern. */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe-core in a page (the WCAG 2.2 AA rules, or the tags given). It is evaluated through the DevTools protocol,
+ * which the strict CSP does not govern.
+ */
+export async function axeViolations(page: Page, tags: readonly string[] = WCAG_22_AA): Promise<AxeViolation[]> {
   const loaded = await page.evaluate('typeof axe')
   if (loaded !== 'object') await page.evaluate(AXE_SOURCE)
-  const result: unknown = await page.evaluate(RUN_AXE)
+  const result: unknown = await page.evaluate(runAxe(tags))
   assert.ok(isViolationList(result), 'axe-core returned something unexpected')
   return result
+}
+
+/** Only the serious and critical violations, less the accepted exception (govuk-frontend's conditional reveals). */
+export function blockingViolations(violations: AxeViolation[]): AxeViolation[] {
+  return violations
+    .filter(v => v.impact !== null && BLOCKING_IMPACTS.has(v.impact))
+    .map(v => ({ ...v, nodes: v.nodes.filter(node => !isGovukConditionalReveal(v.id, node)) }))
+    .filter(v => v.nodes.length > 0)
+}
+
+/** A violation as a failure lists it: impact, rule, help, and the first five elements concerned. */
+export function describeViolation(violation: AxeViolation): string {
+  const where = violation.nodes
+    .slice(0, 5)
+    .map(node => `      ${node.target.map(String).join(' ')}: ${node.html.replace(/\s+/g, ' ').slice(0, 200)}`)
+    .join('\n')
+  const more = violation.nodes.length > 5 ? `\n      … and ${violation.nodes.length - 5} more` : ''
+  return `${violation.impact} ${violation.id}: ${violation.help} (${violation.helpUrl})\n${where}${more}`
+}
+
+/** Writes every violation of any impact to test-results/axe/<name>.json, for review. */
+export function writeAxeReport(name: string, report: unknown): void {
+  fs.mkdirSync(AXE_REPORTS, { recursive: true })
+  fs.writeFileSync(path.join(AXE_REPORTS, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`)
+}
+
+/** The browser context every test uses: the server's address, a desktop viewport, British English and time. */
+export function browserContextOptions(server: RunningServer) {
+  return { baseURL: server.baseUrl, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' } as const
+}
+
+/**
+ * axe-core for a visitor without JavaScript. Chromium runs no timers in a page without JavaScript, so axe-core never
+ * finishes there; instead the page's HTML as served is re-opened in a twin context (which has JavaScript) with the
+ * page's own scripts stripped and blocked, and the server's styles, fonts and images: the markup and styles the
+ * no-JavaScript visitor gets.
+ */
+export class NoScriptMirror {
+  private served = { url: '', html: '' }
+
+  private constructor(private readonly page: Page) {}
+
+  static async open(twin: BrowserContext): Promise<NoScriptMirror> {
+    const page = await twin.newPage()
+    const mirror = new NoScriptMirror(page)
+    await page.route('**/*', async route => {
+      const request = route.request()
+      if (request.isNavigationRequest()) {
+        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: mirror.served.html })
+      }
+      if (request.resourceType() === 'script') return route.abort()
+      return route.continue()
+    })
+    return mirror
+  }
+
+  /** axe-core's violations for this HTML shown at this address, without its scripts. */
+  async violations(url: string, html: string, tags: readonly string[] = WCAG_22_AA): Promise<AxeViolation[]> {
+    this.served = { url, html: html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '') }
+    await this.page.goto(url)
+    return axeViolations(this.page, tags)
+  }
 }
 
 function slug(text: string): string {
@@ -182,10 +251,9 @@ export class Journey {
   readonly problems: Problem[] = []
   private stepNumber = 0
   private readonly pageErrors: string[] = []
-  private mirror: Page | undefined
+  private mirror: NoScriptMirror | undefined
   /** Every axe-core violation at every step, the moderate and minor ones too: written to test-results/axe/ on close. */
   private readonly axeReport: { step: string; url: string; violations: AxeViolation[] }[] = []
-  private mirrored = { url: '', html: '' }
 
   private constructor(
     private readonly context: BrowserContext,
@@ -203,7 +271,7 @@ export class Journey {
   }
 
   static async open(browser: Browser, server: RunningServer, options: { name: string; javaScript: boolean }): Promise<Journey> {
-    const contextOptions = { baseURL: server.baseUrl, viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' }
+    const contextOptions = browserContextOptions(server)
     const context = await browser.newContext({ ...contextOptions, javaScriptEnabled: options.javaScript })
     context.setDefaultTimeout(15_000)
     await context.newPage()
@@ -239,44 +307,15 @@ export class Journey {
     await this.page.screenshot({ path: path.join(this.folder, `${slug(label)}.png`), fullPage: true })
     const violations = await this.violationsHere()
     if (violations.length > 0) this.axeReport.push({ step: label, url, violations })
-    const blocking = violations
-      .filter(v => v.impact !== null && BLOCKING_IMPACTS.has(v.impact))
-      .map(v => ({ ...v, nodes: v.nodes.filter(node => !isGovukConditionalReveal(v.id, node)) }))
-      .filter(v => v.nodes.length > 0)
-    for (const violation of blocking) {
-      const where = violation.nodes
-        .slice(0, 5)
-        .map(node => `      ${node.target.map(String).join(' ')}: ${node.html.replace(/\s+/g, ' ').slice(0, 200)}`)
-        .join('\n')
-      const more = violation.nodes.length > 5 ? `\n      … and ${violation.nodes.length - 5} more` : ''
-      this.problems.push({
-        step: label,
-        url,
-        kind: 'accessibility',
-        detail: `${violation.impact} ${violation.id}: ${violation.help} (${violation.helpUrl})\n${where}${more}`,
-      })
+    for (const violation of blockingViolations(violations)) {
+      this.problems.push({ step: label, url, kind: 'accessibility', detail: describeViolation(violation) })
     }
   }
 
   private async violationsHere(): Promise<AxeViolation[]> {
     if (!this.twin) return axeViolations(this.page)
-    const served = { url: this.page.url(), html: (await this.page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '') }
-    if (!this.mirror) {
-      const mirror = await this.twin.newPage()
-      // The no-JavaScript page's own HTML for the page itself, the server's styles, fonts and images, and no scripts.
-      await mirror.route('**/*', async route => {
-        const request = route.request()
-        if (request.isNavigationRequest()) {
-          return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: this.mirrored.html })
-        }
-        if (request.resourceType() === 'script') return route.abort()
-        return route.continue()
-      })
-      this.mirror = mirror
-    }
-    this.mirrored = served
-    await this.mirror.goto(served.url)
-    return axeViolations(this.mirror)
+    this.mirror ??= await NoScriptMirror.open(this.twin)
+    return this.mirror.violations(this.page.url(), await this.page.content())
   }
 
   /** Fails with every problem the journey met, grouped by step. */
@@ -287,9 +326,7 @@ export class Journey {
   }
 
   async close(): Promise<void> {
-    fs.mkdirSync(AXE_REPORTS, { recursive: true })
-    const file = path.join(AXE_REPORTS, `${path.basename(path.dirname(this.folder))}-${path.basename(this.folder)}.json`)
-    fs.writeFileSync(file, `${JSON.stringify(this.axeReport, null, 2)}\n`)
+    writeAxeReport(`${path.basename(path.dirname(this.folder))}-${path.basename(this.folder)}`, this.axeReport)
     await this.context.close()
     await this.twin?.close()
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import { DEMO_PASSWORD, demoAccounts, launchBrowser, startServer, type RunningServer } from './harness.ts'
+import type { Browser, Response } from 'playwright-core'
+import { crawl as crawlLinks, demoEpisodeUrl, familySignIn, goto, invite, pattern, signIn, UUID, type Actor } from './crawl.ts'
+import { demoAccounts, launchBrowser, startServer, type RunningServer } from './harness.ts'
 
 // Issue 7, script injection in the browser, every free-text field (docs/browser-tests.md). On the real demo server, as
 // the demo practitioner, coordinator and administrator and as two family members (a parent and a young person):
@@ -53,16 +54,6 @@ const TINY_PDF = Buffer.from(
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
 )
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
-
-/** A path with its ids replaced, so one of each kind of page is enough outside the episodes the test writes into. */
-function pattern(url: URL): string {
-  const keys = [...url.searchParams.keys()].sort().join('&')
-  return `${url.pathname.replace(UUID, ':id').replace(/\/\d+(?=\/|$)/g, '/:n')}${keys ? `?${keys}` : ''}`
-}
-
-/** Links the crawl never follows: leaving, downloads (not pages), assets, the API. */
-const NOT_A_PAGE = /sign-out|\/api\/|\/download|\.pdf($|\?)|\.csv($|\?)|\/export|\/assets\/|\/public\/|\.(png|jpg|svg|ico|js|css)$/i
 /** Forms never sent: signing in or out and account security (a separate anonymous pass sends the sign-in forms). */
 const SKIP_FORM = /sign-out|sign-in|\/setup|forgot-password|reset-password|accept-invitation|\/account\/password|\/language|enter-code|second-factor/i
 /** Forms that end, withdraw or remove something: sent last, so the others still find what they need. */
@@ -74,8 +65,6 @@ function endingRank(action: string): number {
   if (/reviews\/new$|close\/approval$/.test(action)) return 2
   return 1
 }
-
-type Actor = { name: string; context: BrowserContext; page: Page; focus: string[] }
 
 type FieldInfo = {
   name: string
@@ -150,109 +139,45 @@ describe('browser: script typed into every free-text field is shown as text, nev
     for (const detail of result.found) findings.push({ where: `${actor.name}: ${where}`, url: actor.page.url(), detail })
   }
 
-  async function goto(actor: Actor, url: string, waitUntil: 'load' | 'domcontentloaded' = 'load'): Promise<Response | null> {
-    try {
-      return await actor.page.goto(url, { waitUntil })
-    } catch (error) {
-      // A link that starts a download is not a page.
-      if (error instanceof Error && /Download is starting|net::ERR_ABORTED/.test(error.message)) return null
-      throw error
-    }
-  }
-
-  async function signIn(actor: Actor, email: string): Promise<void> {
-    await goto(actor, '/sign-in')
-    await actor.page.getByLabel('Email address', { exact: true }).fill(email)
-    await actor.page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD)
-    await Promise.all([actor.page.waitForNavigation(), actor.page.getByRole('button', { name: 'Sign in', exact: true }).click()])
-  }
-
-  async function codeFromOutbox(admin: Actor, recipient: string): Promise<string> {
-    await goto(admin, '/admin/outbox')
-    const row = admin.page.locator('main table tbody tr', { hasText: recipient }).filter({ hasText: /code is/ }).first()
-    const code = (await row.innerText()).match(/code is (\d{6})/)?.[1]
-    assert.ok(code, `no sign-in code for ${recipient} in the outbox`)
-    return code
-  }
-
-  async function invite(lead: Actor, episodeUrl: string, member: string, kind: string, email: string): Promise<void> {
-    const page = lead.page
-    await goto(lead, `${episodeUrl}/family-access/invite`)
-    await page.getByLabel(member, { exact: true }).check()
-    await page.getByLabel(kind, { exact: true }).check()
-    if (kind === 'A parent or carer') await page.getByLabel(/They have parental responsibility/).check()
-    await page.getByLabel('By email', { exact: true }).check()
-    await page.getByLabel('Their email address', { exact: true }).fill(email)
-    await page.getByLabel('English', { exact: true }).check()
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send the invitation' }).click()])
-  }
-
-  async function familySignIn(family: Actor, admin: Actor, email: string): Promise<void> {
-    await goto(family, '/family/sign-in')
-    await family.page.getByLabel('Email address or mobile number').fill(email)
-    await Promise.all([family.page.waitForNavigation(), family.page.getByRole('button', { name: 'Send me a code' }).click()])
-    const code = await codeFromOutbox(admin, email)
-    await family.page.getByLabel('Code', { exact: true }).fill(code)
-    await Promise.all([family.page.waitForNavigation(), family.page.getByRole('button', { name: 'Sign in', exact: true }).click()])
-  }
-
   /**
-   * Every page an actor reaches by following links from `starts` (same origin, GET), each checked. One page of each
-   * pattern (ids replaced) is enough, except under the actor's focus (the episode the test writes into), where
-   * every page is visited.
+   * Every page an actor reaches by following links from `starts` (the shared crawler, crawl.ts), each checked; with
+   * `forms`, every form with a free-text field is noted too.
    */
-  async function crawl(actor: Actor, starts: string[], forms: FoundForm[] | undefined, limit = 400): Promise<number> {
-    const queue = [...starts]
-    const seen = new Set<string>()
-    const perPattern = new Map<string, number>()
-    let visited = 0
-    while (queue.length > 0 && visited < limit) {
-      const next = queue.shift()
-      if (next === undefined) break
-      const url = new URL(next, server.baseUrl)
-      url.hash = ''
-      const key = url.pathname + url.search
-      if (seen.has(key)) continue
-      seen.add(key)
-      const inFocus = actor.focus.some(id => key.includes(id))
-      const kind = pattern(url)
-      const count = perPattern.get(kind) ?? 0
-      if (!inFocus && count >= 1) continue
-      perPattern.set(kind, count + 1)
-      // Checking needs every image's error to have fired ('load'); finding the forms does not.
-      const response = await goto(actor, key, forms ? 'domcontentloaded' : 'load')
-      if (!response || !(response.headers()['content-type'] ?? '').includes('text/html')) continue
-      visited += 1
-      checkedPages.add(`${actor.name} ${key}`)
-      if (response.status() >= 500) findings.push({ where: actor.name, url: key, detail: `answered ${response.status()}` })
-      await inspect(actor, `page ${key}`)
-      const here: unknown = await actor.page.evaluate(`(() => ({
-        links: [...document.querySelectorAll('a[href]')].map(a => a.href),
-        forms: [...document.querySelectorAll('form')].map(f => ({
-          action: new URL(f.getAttribute('action') || location.href, location.href).href,
-          method: (f.getAttribute('method') || 'get').toLowerCase(),
-          text: [...f.querySelectorAll('textarea, input')].filter(e => e.tagName === 'TEXTAREA' ||
-            ['text', 'search', 'tel', 'url', 'email'].includes((e.getAttribute('type') || 'text').toLowerCase())).map(e => e.name).filter(Boolean),
-        })),
-      }))()`)
-      const { links, forms: pageForms } = here as { links: string[]; forms: { action: string; method: string; text: string[] }[] }
-      for (const link of links) {
-        const target = new URL(link)
-        if (target.origin !== server.baseUrl || NOT_A_PAGE.test(target.pathname)) continue
-        target.hash = ''
-        if (!seen.has(target.pathname + target.search)) queue.push(target.pathname + target.search)
-      }
-      if (!forms) continue
-      for (const form of pageForms) {
-        const action = new URL(form.action)
-        if (form.text.length === 0 || SKIP_FORM.test(action.pathname)) continue
-        // One form of each kind, whoever finds it first (the assessment's elements share one form).
-        const formKey = `${form.method} ${pattern(new URL(action.pathname, server.baseUrl)).replace(/\/elements\/[^/]+\//, '/elements/:element/')}`
-        if (forms.some(f => f.key === formKey)) continue
-        forms.push({ actor, pageUrl: key, action: action.pathname, method: form.method, key: formKey, textFields: form.text })
-      }
-    }
-    return visited
+  async function crawl(actor: Actor, starts: string[], forms: FoundForm[] | undefined): Promise<number> {
+    // Checking needs every image's error to have fired ('load'); finding the forms does not.
+    return crawlLinks(actor, {
+      baseUrl: server.baseUrl,
+      starts,
+      waitUntil: forms ? 'domcontentloaded' : 'load',
+      onPage: async (key, response) => {
+        checkedPages.add(`${actor.name} ${key}`)
+        if (response.status() >= 500) findings.push({ where: actor.name, url: key, detail: `answered ${response.status()}` })
+        await inspect(actor, `page ${key}`)
+        if (!forms) return
+        const pageForms: { action: string; method: string; text: string[] }[] = await actor.page.locator('form').evaluateAll(all =>
+          all.map(f => {
+            const here = (globalThis as unknown as { location: { href: string } }).location.href
+            const inputs = Array.from((f as unknown as { querySelectorAll: (s: string) => ArrayLike<FormElement> }).querySelectorAll('textarea, input'))
+            return {
+              action: new URL(f.getAttribute('action') || here, here).href,
+              method: (f.getAttribute('method') || 'get').toLowerCase(),
+              text: inputs
+                .filter(e => e.tagName === 'TEXTAREA' || ['text', 'search', 'tel', 'url', 'email'].includes((e.getAttribute('type') || 'text').toLowerCase()))
+                .map(e => e.name ?? '')
+                .filter(Boolean),
+            }
+          }),
+        )
+        for (const form of pageForms) {
+          const action = new URL(form.action)
+          if (form.text.length === 0 || SKIP_FORM.test(action.pathname)) continue
+          // One form of each kind, whoever finds it first (the assessment's elements share one form).
+          const formKey = `${form.method} ${pattern(new URL(action.pathname, server.baseUrl)).replace(/\/elements\/[^/]+\//, '/elements/:element/')}`
+          if (forms.some(f => f.key === formKey)) continue
+          forms.push({ actor, pageUrl: key, action: action.pathname, method: form.method, key: formKey, textFields: form.text })
+        }
+      },
+    })
   }
 
   let markerCount = 0
@@ -477,9 +402,7 @@ describe('browser: script typed into every free-text field is shown as text, nev
     await signIn(coordinator, demoAccounts.coordinator)
     await signIn(administrator, demoAccounts.administrator)
 
-    await goto(practitioner, '/episodes')
-    const marshUrl = await practitioner.page.locator('main table tbody tr', { hasText: 'Tegan Marsh' }).getByRole('link').first().getAttribute('href')
-    assert.ok(marshUrl, 'the Marsh episode is listed')
+    const marshUrl = await demoEpisodeUrl(practitioner, 'Tegan Marsh')
     const marshId = marshUrl.match(UUID)?.[0]
     assert.ok(marshId)
     await invite(practitioner, marshUrl, 'Karen Marsh', 'A parent or carer', 'karen.xss@example.com')
