@@ -176,8 +176,9 @@ export function registerEpisodeRoutes(app: FastifyInstance, services: Services) 
       closed: episode.status === 'closed',
       scope: episode.scope,
       householdName: episode.householdName,
-      children: detail.people.filter(person => person.role === 'child').map(person => ({ name: personName(person), born: birthText(person) })),
-      adults: detail.people.filter(person => person.role === 'adult').map(person => ({ name: personName(person), born: birthText(person) })),
+      // Each person links to their own record (details, household, history, identity protection, subject access).
+      children: detail.people.filter(person => person.role === 'child').map(person => ({ name: personName(person), born: birthText(person), href: paths.people.show(person.id) })),
+      adults: detail.people.filter(person => person.role === 'adult').map(person => ({ name: personName(person), born: birthText(person), href: paths.people.show(person.id) })),
       summaryRows: [
         { key: { text: 'Reference' }, value: { text: episode.reference } },
         { key: { text: 'Status' }, value: { text: statusTag(episode.status, episode.outcome).text } },

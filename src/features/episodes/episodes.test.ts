@@ -142,6 +142,11 @@ for (const kind of databaseKinds()) {
       assert.match(page.body, /I think this child is at risk of significant harm/)
       assert.match(load(page.body)('.govuk-task-list').text(), /Cannot start yet/)
       assert.match(page.body, /Call 999 if a child is in immediate danger/)
+      // Each child and adult links to their own record, which the episode's team may open.
+      const personLinks = load(page.body)('ul.govuk-list a[href^="/people/"]').map((_i, link) => load(page.body)(link).attr('href')).get()
+      assert.deepEqual(personLinks.sort(), people.map(person => `/people/${person.personId}`).sort())
+      const child = await ownerBrowser.get(personLinks[0] ?? '/people/none')
+      assert.equal(child.statusCode, 200)
       assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, owner.id), { onTeam: true, contributorOnly: false, agencyConsentWithdrawn: false, episodeId: familyEpisode, coordinatesArea: false, listedAtPanel: false })
       assert.deepEqual(await findEpisodeRelationship(t.database.db, authorityId, familyEpisode, outsider.id), { onTeam: false, episodeId: familyEpisode, coordinatesArea: false, listedAtPanel: false })
     })
