@@ -39,6 +39,7 @@ import {
 } from './api.schemas.ts'
 import { apiTemplateFamilies, apiTemplateVersion } from '../features/assessments/templates.api.ts'
 import { apiTemplateFamilyListSchema, apiTemplateVersionSchema, templateVersionParams } from '../features/assessments/templates.schemas.ts'
+import { defineEndpoint } from './define-endpoint.ts'
 
 /**
  * The policy action an endpoint performs (null: public). The API checks it before validating the request, so that a
@@ -83,12 +84,6 @@ export type Definition<P extends z.ZodType, Q extends z.ZodType, B extends z.Zod
 export type ApiEndpoint = Omit<Definition<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, 'handle' | 'authorize'> & {
   authorize?: (input: { context: RequestContext; services: Services; params: unknown }) => Promise<void>
   handle: (input: HandlerInput<unknown, unknown, unknown>) => Promise<unknown>
-}
-
-function defineEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
 }
 
 /** The Fastify route for an OpenAPI path template: `/agencies/{agencyId}` → `/agencies/:agencyId`. */

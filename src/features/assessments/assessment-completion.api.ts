@@ -1,18 +1,12 @@
-import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import type { Services } from '../../composition.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import { approvalBody, assessmentEpisodeParams, completionStatusSchema, pdfResponseSchema, signOffBody, type CompletionStatusView } from './assessment-completion.schemas.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1: signing off an assessment, the manager's decision, and the family's copy as a PDF. Same services as the
 // pages. Registered in src/api/api.endpoints.ts.
-
-function defineCompletionEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 async function statusView(services: Services, context: RequestContext, episodeId: string): Promise<CompletionStatusView> {
   const { assessment, episode } = await services.assessmentCompletion.statusOf(context, episodeId)
@@ -32,7 +26,7 @@ async function statusView(services: Services, context: RequestContext, episodeId
 }
 
 export const assessmentCompletionEndpoints: readonly ApiEndpoint[] = [
-  defineCompletionEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/assessment/sign-off',
     operationId: 'signOffAssessment',
@@ -53,7 +47,7 @@ export const assessmentCompletionEndpoints: readonly ApiEndpoint[] = [
       return statusView(services, context, params.episodeId)
     },
   }),
-  defineCompletionEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/assessment/approval',
     operationId: 'decideAssessmentApproval',
@@ -74,7 +68,7 @@ export const assessmentCompletionEndpoints: readonly ApiEndpoint[] = [
       return statusView(services, context, params.episodeId)
     },
   }),
-  defineCompletionEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/assessment/family-copy.pdf',
     operationId: 'getAssessmentFamilyCopyPdf',

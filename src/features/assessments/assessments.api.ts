@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { NotFoundError } from '../../lib/errors.ts'
 import { apiAssessmentSchema, apiElementSchema, assessmentParams, elementBody, elementParams, startBody } from './assessments.schemas.ts'
@@ -7,15 +7,10 @@ import { elementRecordId, readyForSignOff, type AssessmentView, type ElementReco
 import { apiDisputes, disputesByRecord } from '../records-history/dispute-api.ts'
 import type { DisputeRow } from '../records-history/record-history.repository.ts'
 import type { templateContentSchema } from './templates.schemas.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/episodes/{episodeId}/assessment: the same operations as the pages, through the same service. Registered in
 // src/api/api.endpoints.ts.
-
-function defineAssessmentEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function elementView(element: ElementRecord, disputes: readonly DisputeRow[]): z.input<typeof apiElementSchema> {
   return {
@@ -84,7 +79,7 @@ function assessmentView(detail: AssessmentView): z.input<typeof apiAssessmentSch
 }
 
 export const assessmentEndpoints: readonly ApiEndpoint[] = [
-  defineAssessmentEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/assessment',
     operationId: 'getAssessment',
@@ -100,7 +95,7 @@ export const assessmentEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The assessment.', schema: apiAssessmentSchema },
     handle: async ({ services, context, params }) => assessmentView(await services.assessments.view(context, params.episodeId)),
   }),
-  defineAssessmentEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/assessment',
     operationId: 'startAssessment',
@@ -120,7 +115,7 @@ export const assessmentEndpoints: readonly ApiEndpoint[] = [
       return assessmentView(await services.assessments.view(context, params.episodeId))
     },
   }),
-  defineAssessmentEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/assessment/elements/{elementKey}/{subject}',
     operationId: 'saveAssessmentElement',

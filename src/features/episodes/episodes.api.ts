@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import {
   consentSchema,
@@ -12,14 +12,9 @@ import {
   referralSchema,
 } from './episodes.schemas.ts'
 import type { ConsentRecord, EpisodeDetail, ReferralRecord } from './episodes.service.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/episodes: the same operations as the pages, through the same service. Registered in src/api/api.endpoints.ts.
-
-function defineEpisodeEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function consentView(consent: ConsentRecord): z.input<typeof consentSchema> {
   return {
@@ -82,7 +77,7 @@ function episodeView(detail: EpisodeDetail): z.input<typeof episodeSchema> {
 }
 
 export const episodeEndpoints: readonly ApiEndpoint[] = [
-  defineEpisodeEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes',
     operationId: 'listMyEpisodes',
@@ -107,7 +102,7 @@ export const episodeEndpoints: readonly ApiEndpoint[] = [
       })),
     }),
   }),
-  defineEpisodeEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes',
     operationId: 'startEpisode',
@@ -125,7 +120,7 @@ export const episodeEndpoints: readonly ApiEndpoint[] = [
       return episodeView(await services.episodes.view(context, started.id))
     },
   }),
-  defineEpisodeEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}',
     operationId: 'getEpisode',
@@ -140,7 +135,7 @@ export const episodeEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The episode.', schema: episodeSchema },
     handle: async ({ services, context, params }) => episodeView(await services.episodes.view(context, params.episodeId)),
   }),
-  defineEpisodeEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/consents',
     operationId: 'recordConsent',
@@ -163,7 +158,7 @@ export const episodeEndpoints: readonly ApiEndpoint[] = [
       return consentView(consent)
     },
   }),
-  defineEpisodeEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/safeguarding-referrals',
     operationId: 'recordSafeguardingReferral',

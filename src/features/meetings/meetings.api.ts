@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { DomainRuleError } from '../../lib/errors.ts'
 import type { RequestContext } from '../../policy/actor.ts'
@@ -8,15 +8,10 @@ import { ukDateOf } from '../../lib/dates.ts'
 import { attendanceBody, meetingListParams, meetingListSchema, meetingParams, meetingSchema, minutesBody, newMeetingBody } from './meetings.schemas.ts'
 import type { MeetingDetail } from './meetings.service.ts'
 import { apiDisputes } from '../records-history/dispute-api.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/episodes/{episodeId}/meetings: the same operations as the pages, through the same service. Registered in
 // src/api/api.endpoints.ts.
-
-function defineMeetingEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function meetingView(detail: MeetingDetail): z.input<typeof meetingSchema> {
   const { meeting, minutes } = detail
@@ -61,7 +56,7 @@ const authorizeFor =
     services.meetings.ensureAllowed(context, action, params.episodeId)
 
 export const meetingEndpoints: readonly ApiEndpoint[] = [
-  defineMeetingEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/meetings',
     operationId: 'listMeetings',
@@ -81,7 +76,7 @@ export const meetingEndpoints: readonly ApiEndpoint[] = [
       return { items }
     },
   }),
-  defineMeetingEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/meetings',
     operationId: 'scheduleMeeting',
@@ -101,7 +96,7 @@ export const meetingEndpoints: readonly ApiEndpoint[] = [
       return meetingView(await services.meetings.view(context, params.episodeId, id))
     },
   }),
-  defineMeetingEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/meetings/{meetingId}/attendance',
     operationId: 'recordMeetingAttendance',
@@ -127,7 +122,7 @@ export const meetingEndpoints: readonly ApiEndpoint[] = [
       return meetingView(await services.meetings.view(context, params.episodeId, params.meetingId))
     },
   }),
-  defineMeetingEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/meetings/{meetingId}/minutes',
     operationId: 'saveMeetingMinutes',

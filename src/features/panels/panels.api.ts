@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import {
   endListingBody,
@@ -16,15 +16,10 @@ import {
   panelParams,
 } from './panels.schemas.ts'
 import type { ListingRow } from './panels.service.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1 for panels and an episode's locality (docs/panels.md, "API"): the same operations as the panel pages and the
 // locality form, through the same service, so that access, audit and emails are the same.
-
-function definePanelEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString())
 
@@ -43,7 +38,7 @@ function listingView(listing: ListingRow): z.input<typeof panelListingSchema> {
 }
 
 export const panelEndpoints: readonly ApiEndpoint[] = [
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/panels',
     operationId: 'listPanels',
@@ -72,7 +67,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/panels/{panelId}/listings',
     operationId: 'listPanelListings',
@@ -101,7 +96,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/panel-listings',
     operationId: 'getEpisodePanelListings',
@@ -125,7 +120,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/panel-listings',
     operationId: 'listEpisodeAtPanel',
@@ -142,7 +137,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
     success: { status: 201, description: 'The episode is listed.', schema: panelListingSchema },
     handle: async ({ services, context, params, body }) => listingView(await services.panels.listEpisode(context, params.episodeId, body)),
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/panel-listings/{listingId}/remove',
     operationId: 'takeEpisodeOffPanel',
@@ -159,7 +154,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The listing, ended.', schema: panelListingSchema },
     handle: async ({ services, context, params }) => listingView(await services.panels.endListing(context, params.episodeId, params.listingId)),
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/locality',
     operationId: 'getEpisodeLocality',
@@ -185,7 +180,7 @@ export const panelEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  definePanelEndpoint({
+  defineEndpoint({
     method: 'PUT',
     path: '/episodes/{episodeId}/locality',
     operationId: 'moveEpisodeLocality',

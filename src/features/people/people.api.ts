@@ -1,18 +1,13 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { postcodeDistrict, normalisePostcode } from './person-details.ts'
 import { newPersonBody, personCandidateListSchema, personParams, personSchema, personSearchApiQuery } from './people.schemas.ts'
 import type { LikelyPerson, Person } from './people.service.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/people: the duplicate search, registration and one person's record, through the same service as the pages.
 // Registered in src/api/api.endpoints.ts.
-
-function definePeopleEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function candidateView(candidate: LikelyPerson): z.input<typeof personCandidateListSchema>['items'][number] {
   return {
@@ -62,7 +57,7 @@ function splitName(name: string): { givenNames: string; familyName: string } {
 }
 
 export const peopleEndpoints: readonly ApiEndpoint[] = [
-  definePeopleEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/people',
     operationId: 'searchPeople',
@@ -79,7 +74,7 @@ export const peopleEndpoints: readonly ApiEndpoint[] = [
       return { items: found.map(candidateView) }
     },
   }),
-  definePeopleEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/people',
     operationId: 'registerPerson',
@@ -120,7 +115,7 @@ export const peopleEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  definePeopleEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/people/{personId}',
     operationId: 'getPerson',

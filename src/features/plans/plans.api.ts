@@ -1,19 +1,14 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import type { Services } from '../../composition.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import { isOverdue, type ActionRecord } from './plans.service.ts'
 import { actionStatusBody, apiActionSchema, apiPlanSchema, newActionBody, planActionParams, planEpisodeParams } from './plans.schemas.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1: the family support plan — read it, add an action, change an action's status. Same service as the pages.
 // Registered in src/api/api.endpoints.ts.
-
-function definePlanEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function actionView(action: ActionRecord, today: string): z.input<typeof apiActionSchema> {
   return {
@@ -55,7 +50,7 @@ async function planView(services: Services, context: RequestContext, episodeId: 
 const today = () => new Date().toISOString().slice(0, 10)
 
 export const planEndpoints: readonly ApiEndpoint[] = [
-  definePlanEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/plan',
     operationId: 'getSupportPlan',
@@ -71,7 +66,7 @@ export const planEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The plan.', schema: apiPlanSchema },
     handle: async ({ services, context, params }) => planView(services, context, params.episodeId),
   }),
-  definePlanEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/plan/actions',
     operationId: 'addPlanAction',
@@ -91,7 +86,7 @@ export const planEndpoints: readonly ApiEndpoint[] = [
       return actionView(await services.plans.findAction(context, params.episodeId, id), today())
     },
   }),
-  definePlanEndpoint({
+  defineEndpoint({
     method: 'PATCH',
     path: '/episodes/{episodeId}/plan/actions/{actionId}',
     operationId: 'updatePlanActionStatus',

@@ -1,19 +1,13 @@
-import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { apiChronologyQuery, chronologySchema, documentListSchema, newNoteBody, noteListSchema, noteSchema, recordsEpisodeParams, type DocumentKind } from './records.schemas.ts'
 import type { CaseNote, DocumentRecord } from './records.service.ts'
 import { apiDisputes } from '../records-history/dispute-api.ts'
 import type { DisputeRow } from '../records-history/record-history.repository.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1: the chronology, case notes and the list of documents. Same services and the same visibility rules as the
 // pages. Registered in src/api/api.endpoints.ts.
-
-function defineRecordsEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function noteView(note: CaseNote & { disputes: DisputeRow[] }) {
   return { ...note, createdAt: note.createdAt.toISOString(), disputes: apiDisputes(note.disputes) }
@@ -38,7 +32,7 @@ function documentView(document: DocumentRecord) {
 }
 
 export const recordsEndpoints: readonly ApiEndpoint[] = [
-  defineRecordsEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/chronology',
     operationId: 'getChronology',
@@ -73,7 +67,7 @@ export const recordsEndpoints: readonly ApiEndpoint[] = [
       }
     },
   }),
-  defineRecordsEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/notes',
     operationId: 'listCaseNotes',
@@ -89,7 +83,7 @@ export const recordsEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The case notes.', schema: noteListSchema },
     handle: async ({ services, context, params }) => ({ items: (await services.records.listNotes(context, params.episodeId)).map(noteView) }),
   }),
-  defineRecordsEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/notes',
     operationId: 'addCaseNote',
@@ -111,7 +105,7 @@ export const recordsEndpoints: readonly ApiEndpoint[] = [
       return noteView(note)
     },
   }),
-  defineRecordsEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/documents',
     operationId: 'listDocuments',

@@ -1,17 +1,12 @@
 import { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { DomainError } from '../../lib/errors.ts'
 import { reportApiQuery } from './reports.schemas.ts'
 import { reportApiView } from './reports.view-models.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/reports: the same figures as the Reports page, with the same small-number suppression. Registered in
 // src/api/api.endpoints.ts.
-
-function defineReportEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 const figure = z
   .object({
@@ -53,7 +48,7 @@ export const reportSchema = z.object({
 })
 
 export const reportEndpoints: readonly ApiEndpoint[] = [
-  defineReportEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/reports',
     operationId: 'getReport',

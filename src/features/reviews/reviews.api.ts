@@ -1,19 +1,13 @@
-import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import type { Services } from '../../composition.ts'
 import type { RequestContext } from '../../policy/actor.ts'
 import { closureBody, reviewBody, reviewEpisodeParams, reviewsViewSchema, type ReviewsView } from './reviews.schemas.ts'
 import { type ReviewsOverview } from './reviews.service.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1: an episode's reviews and Distance Travelled scores, recording a review, and closing the episode. Same
 // service as the pages. Registered in src/api/api.endpoints.ts.
-
-function defineReviewEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 function scoresOf(map: Map<string, number>) {
   return [...map.entries()].map(([key, score]) => {
@@ -62,7 +56,7 @@ async function view(services: Services, context: RequestContext, episodeId: stri
 }
 
 export const reviewEndpoints: readonly ApiEndpoint[] = [
-  defineReviewEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/reviews',
     operationId: 'getReviews',
@@ -78,7 +72,7 @@ export const reviewEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The reviews.', schema: reviewsViewSchema },
     handle: ({ services, context, params }) => view(services, context, params.episodeId),
   }),
-  defineReviewEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/reviews',
     operationId: 'recordReview',
@@ -99,7 +93,7 @@ export const reviewEndpoints: readonly ApiEndpoint[] = [
       return view(services, context, params.episodeId, 'after recording a review')
     },
   }),
-  defineReviewEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/closure',
     operationId: 'closeEpisode',

@@ -1,16 +1,11 @@
 import type { z } from 'zod'
-import type { ApiEndpoint, Definition } from '../../api/api.endpoints.ts'
+import type { ApiEndpoint } from '../../api/api.endpoints.ts'
 import { noQuery } from '../../api/api.schemas.ts'
 import { appointLeadBody, leadSchema, newTeamMemberBody, teamParams, teamSchema } from './team.schemas.ts'
 import type { LeadProfessional, TeamPage } from './team.service.ts'
+import { defineEndpoint } from '../../api/define-endpoint.ts'
 
 // /api/v1/episodes/{episodeId}/team and /lead: the same operations as the team pages, through the same service.
-
-function defineTeamEndpoint<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
-  definition: Definition<P, Q, B, R>,
-): ApiEndpoint {
-  return definition as unknown as ApiEndpoint
-}
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString())
 
@@ -60,7 +55,7 @@ function teamView(page: TeamPage): z.input<typeof teamSchema> {
 }
 
 export const teamEndpoints: readonly ApiEndpoint[] = [
-  defineTeamEndpoint({
+  defineEndpoint({
     method: 'GET',
     path: '/episodes/{episodeId}/team',
     operationId: 'getTeam',
@@ -75,7 +70,7 @@ export const teamEndpoints: readonly ApiEndpoint[] = [
     success: { status: 200, description: 'The team.', schema: teamSchema },
     handle: async ({ services, context, params }) => teamView(await services.team.teamPage(context, params.episodeId)),
   }),
-  defineTeamEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/team/members',
     operationId: 'addTeamMember',
@@ -107,7 +102,7 @@ export const teamEndpoints: readonly ApiEndpoint[] = [
       return teamView(await services.team.teamPage(context, params.episodeId))
     },
   }),
-  defineTeamEndpoint({
+  defineEndpoint({
     method: 'POST',
     path: '/episodes/{episodeId}/lead',
     operationId: 'appointLeadProfessional',
